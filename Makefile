@@ -1,0 +1,64 @@
+# Parlour: `make run` to try it, `make test` to check it. Needs only Python 3.11+.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+PY := $(BIN)/python
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run serve test test-all test-fast lint format install install-dev migrate bench clean
+
+$(BIN)/activate:
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+
+# Runtime dependencies only: enough for `make run` on a fresh machine.
+$(VENV)/.installed: pyproject.toml | $(BIN)/activate
+	$(PY) -m pip install --quiet -e .
+	touch $@
+
+# Test and production extras (pytest, playwright, psycopg, channels-redis, ruff...).
+$(VENV)/.installed-dev: pyproject.toml | $(BIN)/activate
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $@ $(VENV)/.installed
+
+install: $(VENV)/.installed
+install-dev: $(VENV)/.installed-dev
+
+migrate: install
+	$(PY) manage.py migrate --noinput
+
+## Development server (daphne-backed runserver: HTTP and WebSockets) on 127.0.0.1:8000.
+run: migrate
+	$(PY) manage.py runserver $(HOST):$(PORT)
+
+## Production-like: collectstatic + ServeStatic + daphne. Set DJANGO_DEBUG=0 and a secret.
+serve: migrate
+	$(PY) manage.py collectstatic --noinput -v0
+	$(BIN)/daphne -b $(HOST) -p $(PORT) site_config.asgi:application
+
+## The whole suite: unit, consumer, live daphne, browser and service tests.
+test: install-dev
+	$(BIN)/pytest
+
+## Also the slow ones (deep perft, soak runs).
+test-all: install-dev
+	$(BIN)/pytest -m ""
+
+## The quick inner loop: no browser, no services, no slow tests.
+test-fast: install-dev
+	$(BIN)/pytest -m "not browser and not services and not slow"
+
+lint: install-dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install-dev
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+bench: install-dev
+	bash bench/run_all.sh
+
+clean:
+	rm -rf $(VENV) staticfiles db.sqlite3* test_db.sqlite3* .pytest_cache

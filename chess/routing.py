@@ -1,0 +1,3 @@
+"""WebSocket routes of the chess app."""
+
+websocket_urlpatterns: list = []

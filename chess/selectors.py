@@ -1,0 +1,5 @@
+"""Reads of the chess app."""
+
+
+def home_stats() -> dict:
+    return {}

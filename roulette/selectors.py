@@ -1,0 +1,5 @@
+"""Reads of the roulette app."""
+
+
+def home_stats() -> dict:
+    return {}

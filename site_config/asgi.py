@@ -1,0 +1,35 @@
+"""ASGI entry point: HTTP goes to Django, WebSockets through origin and auth checks.
+
+Run with `daphne site_config.asgi:application`.
+"""
+
+import os
+
+from django.core.asgi import get_asgi_application
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "site_config.settings")
+# Django must be set up before anything imports models (consumers do).
+django_asgi_app = get_asgi_application()
+
+from channels.auth import AuthMiddlewareStack  # noqa: E402
+from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
+from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
+
+from site_config.routing import websocket_urlpatterns  # noqa: E402
+
+
+def websocket_routes() -> list:
+    from chat.routing import websocket_urlpatterns as chat_routes
+    from chess.routing import websocket_urlpatterns as chess_routes
+
+    return [*websocket_urlpatterns, *chat_routes, *chess_routes]
+
+
+application = ProtocolTypeRouter(
+    {
+        "http": django_asgi_app,
+        "websocket": AllowedHostsOriginValidator(
+            AuthMiddlewareStack(URLRouter(websocket_routes()))
+        ),
+    }
+)

@@ -1,0 +1,89 @@
+"""Site-wide pages: home, display name, sign up, and the health probe."""
+
+from django.contrib import messages
+from django.contrib.auth import login
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.templatetags.static import static
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_GET, require_http_methods
+
+from site_config.forms import DisplayNameForm, SignUpForm
+from site_config.identity import (
+    SESSION_NAME_KEY,
+    guest_name_claim,
+    guest_name_release,
+    identity_from_request,
+)
+from site_config.selectors import home_figures
+
+
+def safe_next(request: HttpRequest, candidate: str | None, default: str = "/") -> str:
+    if candidate and url_has_allowed_host_and_scheme(
+        candidate,
+        allowed_hosts={request.get_host()},
+        require_https=request.is_secure(),
+    ):
+        return candidate
+    return default
+
+
+@require_GET
+def home(request: HttpRequest) -> HttpResponse:
+    return render(request, "home.html", {"figures": home_figures()})
+
+
+@require_http_methods(["GET", "POST"])
+def choose_name(request: HttpRequest) -> HttpResponse:
+    """Pick a guest display name (PRG); account holders use their username."""
+    identity = identity_from_request(request)
+    if identity.is_authenticated:
+        messages.info(request, "You are signed in; your username is your name.")
+        return redirect(safe_next(request, request.GET.get("next")))
+    if request.method == "POST":
+        form = DisplayNameForm(request.POST, session_key=identity.session_key)
+        if form.is_valid():
+            try:
+                guest = guest_name_claim(
+                    session_key=identity.session_key, name=form.cleaned_data["name"]
+                )
+            except ValidationError as exc:  # lost a race for the name
+                form.add_error("name", exc)
+            else:
+                request.session[SESSION_NAME_KEY] = guest.name
+                messages.success(request, f"Welcome, {guest.name}.")
+                return redirect(safe_next(request, form.cleaned_data.get("next")))
+    else:
+        form = DisplayNameForm(
+            initial={"name": identity.name or "", "next": request.GET.get("next", "")},
+            session_key=identity.session_key,
+        )
+    return render(request, "identity/name.html", {"form": form})
+
+
+@require_http_methods(["GET", "POST"])
+def sign_up(request: HttpRequest) -> HttpResponse:
+    identity = identity_from_request(request)
+    if request.method == "POST":
+        form = SignUpForm(request.POST, session_key=identity.session_key)
+        if form.is_valid():
+            user = form.save()
+            guest_name_release(session_key=identity.session_key)
+            login(request, user)
+            messages.success(request, f"Welcome, {user.get_username()}.")
+            return redirect(safe_next(request, request.GET.get("next")))
+    else:
+        form = SignUpForm(session_key=identity.session_key)
+    return render(request, "registration/signup.html", {"form": form})
+
+
+@require_GET
+def health(request: HttpRequest) -> JsonResponse:
+    """Bare view: a liveness probe and the benchmarks' yardstick."""
+    return JsonResponse({"ok": True})
+
+
+@require_GET
+def favicon(request: HttpRequest) -> HttpResponse:
+    return redirect(static("favicon.svg"), permanent=True)

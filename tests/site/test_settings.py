@@ -1,0 +1,91 @@
+"""Settings come from the environment only; each mode is checked in a fresh process."""
+
+import json
+import subprocess
+import sys
+
+from tests.support import ROOT, server_env
+
+PROBE = """
+import json
+from django.conf import settings
+db = settings.DATABASES["default"]
+layer = settings.CHANNEL_LAYERS["default"]
+print(json.dumps({
+    "engine": db["ENGINE"], "name": str(db["NAME"]), "options": db.get("OPTIONS", {}),
+    "conn_max_age": db["CONN_MAX_AGE"], "layer": layer["BACKEND"],
+    "layer_config": layer.get("CONFIG", {}), "debug": settings.DEBUG,
+    "hosts": settings.ALLOWED_HOSTS, "session_engine": settings.SESSION_ENGINE,
+}))
+"""
+
+
+def settings_in(**env: str | None) -> dict:
+    result = subprocess.run(
+        [sys.executable, "-c", f"import django; django.setup()\n{PROBE}"],
+        cwd=ROOT,
+        env=server_env(DJANGO_SETTINGS_MODULE="site_config.settings", **env),
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return json.loads(result.stdout)
+
+
+def test_default_mode_is_sqlite_wal_and_in_memory_layer():
+    found = settings_in()
+    assert found["engine"] == "django.db.backends.sqlite3"
+    assert found["options"]["transaction_mode"] == "IMMEDIATE"
+    assert "journal_mode=WAL" in found["options"]["init_command"]
+    assert found["options"]["timeout"] > 0
+    assert found["conn_max_age"] == 0
+    assert found["layer"] == "channels.layers.InMemoryChannelLayer"
+    assert found["session_engine"] == "django.contrib.sessions.backends.db"
+
+
+def test_database_url_selects_postgresql():
+    found = settings_in(DATABASE_URL="postgres://u:p@db.example:5432/parlour")
+    assert found["engine"] == "django.db.backends.postgresql"
+    assert found["name"] == "parlour"
+    assert found["conn_max_age"] == 0
+
+
+def test_redis_url_selects_redis_layer_without_read_timeout():
+    found = settings_in(REDIS_URL="redis://127.0.0.1:6379/0")
+    assert found["layer"].startswith("channels_redis.")
+    host = found["layer_config"]["hosts"][0]
+    assert host["address"] == "redis://127.0.0.1:6379/0"
+    assert host["socket_timeout"] is None
+
+
+def test_allowed_hosts_from_environment():
+    found = settings_in(DJANGO_ALLOWED_HOSTS="a.example, b.example")
+    assert found["hosts"] == ["a.example", "b.example"]
+
+
+def test_production_without_secret_key_fails_clearly():
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check"],
+        cwd=ROOT,
+        env=server_env(DJANGO_DEBUG="0", DJANGO_SECRET_KEY=None),
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode != 0
+    assert "DJANGO_SECRET_KEY must be set" in result.stderr
+
+
+def test_check_deploy_is_clean_in_production_settings():
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "DEBUG"],
+        cwd=ROOT,
+        env=server_env(
+            DJANGO_DEBUG="0",
+            DJANGO_SECRET_KEY="x" * 20 + "-a-long-random-production-secret-0123456789",
+            DJANGO_ALLOWED_HOSTS="example.com",
+        ),
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
