@@ -1,5 +1,241 @@
-"""Reads of the roulette app."""
+"""Reads of the roulette app: table state, wheel statistics, home-page figures.
+
+Everything returned is plain data (lists, dicts, dataclasses), never a lazy queryset,
+so templates and async callers cannot trigger queries by accident.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import Count, Sum
+
+from roulette import conf, wheel
+from roulette.models import Bet, BetStatus, Spin, Wallet
+
+RECENT_RESULTS = 15
+HOT_COLD_WINDOW = 500
+HOT_COLD_SIZE = 5
 
 
-def home_stats() -> dict:
-    return {}
+def home_stats() -> dict[str, int]:
+    """Figures for the home page card."""
+    return {"spins_served": Spin.objects.count()}
+
+
+@dataclass(frozen=True)
+class PocketView:
+    """A pocket as the templates draw it."""
+
+    pocket: str
+    colour: str
+    count: int = 0
+
+
+def pocket_view(pocket: wheel.Pocket | str, count: int = 0) -> PocketView:
+    value = wheel.parse_pocket(pocket)
+    return PocketView(str(value), wheel.colour(value), count)
+
+
+@dataclass(frozen=True)
+class SpotStake:
+    """Chips on one spot of the layout (several placements summed)."""
+
+    spot: str
+    label: str
+    kind: str
+    amount: int
+    odds: int
+
+
+@dataclass(frozen=True)
+class LastSpin:
+    """The result panel: winning pocket, each bet won or lost, and the net."""
+
+    id: int
+    pocket: PocketView
+    round: int | None
+    bets: list[Bet]
+    staked: int
+    returned: int
+
+    @property
+    def net(self) -> int:
+        return self.returned - self.staked
+
+
+@dataclass
+class TableState:
+    """Everything the table page shows for one wallet."""
+
+    wallet: Wallet
+    layout: wheel.Layout
+    open_bets: list[Bet]
+    stakes: list[SpotStake]
+    on_spot: dict[str, int]
+    reserved: int
+    last_spin: LastSpin | None
+    recent: list[PocketView]
+    hot: list[PocketView]
+    cold: list[PocketView]
+    hot_cold_window: int
+    limits: conf.Limits
+    chips: tuple[int, ...]
+    can_rebet: bool
+    bankrupt: bool
+    wheels: list[tuple[str, str]] = field(
+        default_factory=lambda: list(wheel.WHEEL_LABELS.items())
+    )
+
+    @property
+    def total(self) -> int:
+        """Bankroll plus chips on the table."""
+        return self.wallet.bankroll + self.reserved
+
+
+def table_state(*, wallet: Wallet) -> TableState:
+    open_bets = list(wallet.bets.filter(status=BetStatus.OPEN).order_by("id"))
+    totals: dict[str, int] = {}
+    for bet in open_bets:
+        totals[bet.spot] = totals.get(bet.spot, 0) + bet.amount
+    stakes = []
+    for spot, amount in totals.items():
+        kind, numbers = wheel.parse_spot(wheel.AMERICAN, spot)
+        stakes.append(
+            SpotStake(spot, wheel.describe(kind, numbers), kind, amount, wheel.PAYOUTS[kind])
+        )
+    spins = list(wallet.spins.order_by("-id")[:RECENT_RESULTS])
+    last_spin = None
+    if spins:
+        latest = spins[0]
+        last_spin = LastSpin(
+            id=latest.id,
+            pocket=pocket_view(latest.pocket),
+            round=latest.round,
+            bets=list(latest.bets.order_by("id")),
+            staked=latest.staked,
+            returned=latest.returned,
+        )
+    hot, cold, window = hot_cold(wheel_name=wallet.wheel)
+    limits = conf.limits()
+    reserved = sum(totals.values())
+    return TableState(
+        wallet=wallet,
+        layout=wheel.layout(wallet.wheel),
+        open_bets=open_bets,
+        stakes=stakes,
+        on_spot=totals,
+        reserved=reserved,
+        last_spin=last_spin,
+        recent=[pocket_view(spin.pocket) for spin in spins],
+        hot=hot,
+        cold=cold,
+        hot_cold_window=window,
+        limits=limits,
+        chips=conf.chip_values(),
+        can_rebet=bool(
+            last_spin and last_spin.bets and spins[0].wheel == wallet.wheel
+        ),
+        bankrupt=not reserved and wallet.bankroll < limits.smallest_bet,
+    )
+
+
+def hot_cold(
+    *, wheel_name: str, window: int = HOT_COLD_WINDOW, size: int = HOT_COLD_SIZE
+) -> tuple[list[PocketView], list[PocketView], int]:
+    """Most and least frequent pockets over the wheel's last ``window`` spins."""
+    recent = list(
+        Spin.objects.filter(wheel=wheel_name)
+        .order_by("-id")
+        .values_list("pocket", flat=True)[:window]
+    )
+    if not recent:
+        return [], [], 0
+    counts = Counter(recent)
+    every = [str(p) for p in wheel.pockets(wheel_name)]
+    order = {pocket: index for index, pocket in enumerate(every)}
+    ranked = sorted(every, key=lambda p: (-counts[p], order[p]))
+    hot = [pocket_view(p, counts[p]) for p in ranked[:size]]
+    cold_ranked = sorted(every, key=lambda p: (counts[p], order[p]))
+    cold = [pocket_view(p, counts[p]) for p in cold_ranked[:size]]
+    return hot, cold, len(recent)
+
+
+def wheel_stats() -> dict[str, Any]:
+    """The wheel service page: spins served and the distribution per wheel."""
+    by_wheel = dict(
+        Spin.objects.values_list("wheel").annotate(n=Count("id")).order_by()
+    )
+    wheels = []
+    for name in wheel.WHEELS:
+        counts = dict(
+            Spin.objects.filter(wheel=name)
+            .values_list("pocket")
+            .annotate(n=Count("id"))
+            .order_by()
+        )
+        total = by_wheel.get(name, 0)
+        pockets = [pocket_view(p, counts.get(str(p), 0)) for p in wheel.pockets(name)]
+        peak = max((p.count for p in pockets), default=0)
+        wheels.append(
+            {
+                "name": name,
+                "label": wheel.WHEEL_LABELS[name],
+                "total": total,
+                "pockets": pockets,
+                "peak": peak or 1,
+                "expected": total / len(pockets) if total else 0,
+                "chi_square": wheel.chi_square([p.count for p in pockets]),
+                "degrees_of_freedom": len(pockets) - 1,
+            }
+        )
+    recent = [
+        pocket_view(pocket)
+        for pocket in Spin.objects.order_by("-id").values_list("pocket", flat=True)[:20]
+    ]
+    totals = Spin.objects.aggregate(staked=Sum("staked"), returned=Sum("returned"))
+    return {
+        "spins_served": sum(by_wheel.values()),
+        "wheels": wheels,
+        "recent": recent,
+        "staked": totals["staked"] or 0,
+        "returned": totals["returned"] or 0,
+    }
+
+
+def wallet_by_public_id(public_id: str) -> Wallet | None:
+    """An API betting session by its id, or None (malformed ids included)."""
+    import uuid
+
+    try:
+        parsed = uuid.UUID(str(public_id))
+    except ValueError:
+        return None
+    return Wallet.objects.filter(public_id=parsed, session_key__isnull=True).first()
+
+
+def wallet_reserved(wallet: Wallet) -> int:
+    return (
+        wallet.bets.filter(status=BetStatus.OPEN).aggregate(total=Sum("amount"))[
+            "total"
+        ]
+        or 0
+    )
+
+
+def wallet_bets(wallet: Wallet, *, limit: int = 100) -> list[Bet]:
+    return list(wallet.bets.select_related("spin").order_by("-id")[:limit])
+
+
+def wallet_bet(wallet: Wallet, bet_id: int) -> Bet | None:
+    return wallet.bets.select_related("spin").filter(pk=bet_id).first()
+
+
+def wallet_spin(wallet: Wallet, spin_id: int) -> Spin | None:
+    return wallet.spins.filter(pk=spin_id).first()
+
+
+def spin_bets(spin: Spin) -> list[Bet]:
+    return list(Bet.objects.filter(spin=spin).order_by("id"))

@@ -6,6 +6,7 @@ mode adds DATABASE_URL (PostgreSQL) and REDIS_URL (Redis channel layer).
 """
 
 import os
+import tempfile
 from pathlib import Path
 
 import dj_database_url
@@ -112,10 +113,12 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
             "PRAGMA busy_timeout=20000;"
         ),
     }
-    # Tests run against a file so that a live daphne subprocess can share it.
+    # Tests use a file (not :memory:) so that threads and subprocesses can share it;
+    # one per test process so that concurrent runs never meet.
     DATABASES["default"]["TEST"] = {
         "NAME": os.environ.get(
-            "PARLOUR_TEST_SQLITE_PATH", str(BASE_DIR / "test_db.sqlite3")
+            "PARLOUR_TEST_SQLITE_PATH",
+            str(Path(tempfile.gettempdir()) / f"parlour-test-{os.getpid()}.sqlite3"),
         )
     }
 
