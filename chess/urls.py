@@ -1,7 +1,15 @@
-"""URLs of the chess app (the live-chess issue fills these in)."""
+"""URLs of the chess app."""
 
 from django.urls import path
-from django.views.generic import RedirectView
+
+from chess import views
 
 app_name = "chess"
-urlpatterns = [path("", RedirectView.as_view(url="/"), name="lobby")]
+urlpatterns = [
+    path("", views.lobby, name="lobby"),
+    path("<slug:public_id>/", views.game_detail, name="game"),
+    path("<slug:public_id>/join/", views.game_join, name="join"),
+    path("<slug:public_id>/command/", views.game_command, name="command"),
+    path("<slug:public_id>/pgn/", views.game_pgn, name="pgn"),
+    path("<slug:public_id>/state.json", views.game_state_json, name="state"),
+]

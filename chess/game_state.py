@@ -1,0 +1,161 @@
+"""The game as clients see it: the `state` payload, built from a game row and its board.
+
+Everything here is plain data derived from one `Game` row (no further queries), so a
+state can be built once per change and encoded once for every recipient.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chess.models import Game, Status
+from chess.rules import Board
+
+# Solid glyphs for both sides (coloured by CSS) plus VS15, so that no platform
+# renders the pawn as an emoji.
+_SOLID = {"k": "\u265a", "q": "\u265b", "r": "\u265c", "b": "\u265d", "n": "\u265e"}
+_SOLID["p"] = "\u265f"
+PIECE_GLYPHS = {
+    letter: glyph + "\ufe0e"
+    for kind, glyph in _SOLID.items()
+    for letter in (kind, kind.upper())
+}
+PIECE_NAMES = {
+    "k": "king",
+    "q": "queen",
+    "r": "rook",
+    "b": "bishop",
+    "n": "knight",
+    "p": "pawn",
+}
+FILES = "abcdefgh"
+
+
+def board_of(game: Game) -> Board:
+    """Rebuild the board (with its history, for repetition rules) from the stored moves.
+
+    The stored moves were validated when they were played, so the replay skips the
+    legality check (about five times faster).
+    """
+    return Board.from_moves(game.uci_list, start_fen=game.start_fen, validate=False)
+
+
+def status_text(game: Game, *, in_check: bool = False) -> str:
+    """One line for humans: whose turn it is, or how the game ended."""
+    if game.status == Status.WAITING:
+        return "Waiting for an opponent to join."
+    if game.status == Status.ABORTED:
+        return "Game aborted."
+    if game.status == Status.FINISHED:
+        how = game.get_termination_display() if game.termination else "Game over"
+        if game.termination == "resignation":
+            loser = "White" if game.result == "0-1" else "Black"
+            how = f"{loser} resigned"
+        elif game.termination == "checkmate":
+            how = "Checkmate"
+        winner = {"1-0": "White wins", "0-1": "Black wins"}.get(game.result, "Draw")
+        return f"{how}. {winner} ({game.result})."
+    side = "White" if game.turn == "w" else "Black"
+    return f"{side} to move{' (check)' if in_check else ''}."
+
+
+def state_payload(game: Game, board: Board | None = None) -> dict[str, Any]:
+    """The full `state` message for every client of `game` (SPEC §3 protocol floor).
+
+    `board` is the game's current board if the caller already has it (a move step
+    does); otherwise it is rebuilt from the stored moves.
+    """
+    if board is None:
+        board = board_of(game)
+    moves = game.uci_list
+    active = game.status == Status.ACTIVE
+    check = board.king_in_check_square()
+    claim = board.claim_draw_reason() if active else None
+    return {
+        "type": "state",
+        "game": game.public_id,
+        "version": game.version,
+        "fen": game.fen,
+        "ply": game.ply,
+        "turn": game.turn,
+        "moves": moves,
+        "san": game.san_list,
+        "last_move": moves[-1] if moves else None,
+        "check": check,
+        "status": game.status,
+        "result": game.result or None,
+        "termination": game.termination or None,
+        "status_text": status_text(game, in_check=check is not None),
+        "legal": board.legal_uci() if active else [],
+        "players": {
+            "white": game.white_name or None,
+            "black": game.black_name or None,
+        },
+        "draw_offer": game.draw_offer or None,
+        "claimable": claim,
+        "abortable": game.status in (Status.WAITING, Status.ACTIVE) and game.ply < 2,
+        "rematch_offer": game.rematch_offer or None,
+        "rematch": game.rematch_id,
+        **material(game.fen),
+    }
+
+
+START_COUNTS = {"p": 8, "n": 2, "b": 2, "r": 2, "q": 1}
+VALUES = {"p": 1, "n": 3, "b": 3, "r": 5, "q": 9}
+
+
+def material(fen: str) -> dict[str, Any]:
+    """Captured pieces per capturing side and White's material lead (in pawns).
+
+    `captured["w"]` lists the black pieces White has taken ("qrbnp" order); a
+    promotion counts as the pawn leaving and the new piece arriving, as on Lichess.
+    """
+    placement = fen.split(" ", 1)[0]
+    counts = {letter: placement.count(letter) for letter in "pnbrqPNBRQ"}
+    captured: dict[str, str] = {}
+    for side, taken_case in (("w", str.lower), ("b", str.upper)):
+        pieces = ""
+        for kind in "qrbnp":
+            missing = START_COUNTS[kind] - counts[taken_case(kind)]
+            pieces += kind * max(missing, 0)
+        captured[side] = pieces
+    lead = sum(VALUES[kind] * (counts[kind.upper()] - counts[kind]) for kind in VALUES)
+    return {"captured": captured, "advantage": lead}
+
+
+def squares(fen: str, *, flipped: bool) -> list[dict[str, Any]]:
+    """The 64 squares in display order (rank 8 first for White) for the server board."""
+    placement = fen.split(" ", 1)[0]
+    grid: dict[str, str] = {}
+    for row, rank_text in enumerate(placement.split("/")):
+        rank = 8 - row
+        file = 0
+        for char in rank_text:
+            if char.isdigit():
+                file += int(char)
+            else:
+                grid[f"{FILES[file]}{rank}"] = char
+                file += 1
+    ranks = range(1, 9) if flipped else range(8, 0, -1)
+    files = FILES[::-1] if flipped else FILES
+    cells = []
+    for rank in ranks:
+        for file_char in files:
+            name = f"{file_char}{rank}"
+            piece = grid.get(name, "")
+            label = name
+            if piece:
+                colour = "white" if piece.isupper() else "black"
+                label = f"{name}, {colour} {PIECE_NAMES[piece.lower()]}"
+            cells.append(
+                {
+                    "name": name,
+                    "piece": piece,
+                    "glyph": PIECE_GLYPHS.get(piece, ""),
+                    "dark": (FILES.index(file_char) + rank) % 2 == 1,
+                    "label": label,
+                    "file_label": file_char if rank == (8 if flipped else 1) else "",
+                    "rank_label": str(rank) if file_char == files[0] else "",
+                }
+            )
+    return cells

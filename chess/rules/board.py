@@ -1,0 +1,1036 @@
+"""The chess position: legal moves, push/pop, FEN, SAN/UCI entry points and endings.
+
+``Board`` is mutable (``push_uci``/``push_san``/``pop``) for speed; callers that hold a
+game should rebuild it from the stored start FEN and move list (``Board.from_moves``).
+Legal moves are generated directly (check masks and pin rays), never by playing each
+pseudo-legal move, and counted in bulk at perft leaves.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+
+from chess.rules import tables as T
+from chess.rules.fen import (
+    BISHOP,
+    KING,
+    KNIGHT,
+    PAWN,
+    PIECE_LETTERS,
+    QUEEN,
+    ROOK,
+    STARTING_FEN,
+    parse_fen,
+    placement_text,
+)
+from chess.rules.game import (
+    BLACK_WINS,
+    CHECKMATE,
+    DRAW,
+    FIFTY_MOVES,
+    FIVEFOLD_REPETITION,
+    INSUFFICIENT_MATERIAL,
+    SEVENTYFIVE_MOVES,
+    STALEMATE,
+    THREEFOLD_REPETITION,
+    WHITE_WINS,
+    Outcome,
+)
+from chess.rules.moves import (
+    SQUARE_NAMES,
+    IllegalMoveError,
+    Move,
+    parse_square,
+)
+from chess.rules.san import move_to_san, parse_san
+
+__all__ = ["Board"]
+
+WHITE, BLACK = 0, 1
+_FULL = T.FULL
+_KNIGHT = T.KNIGHT_ATTACKS
+_KING = T.KING_ATTACKS
+_PAWN = T.PAWN_ATTACKS
+_DIAG_M = T.DIAG_MASKS
+_DIAG_A = T.DIAG_ATTACKS
+_RANK_M = T.RANK_MASKS
+_RANK_A = T.RANK_ATTACKS
+_FILE_M = T.FILE_MASKS
+_FILE_A = T.FILE_ATTACKS
+_BETWEEN = T.BETWEEN
+_ROOK_EMPTY = T.ROOK_EMPTY
+_BISHOP_EMPTY = T.BISHOP_EMPTY
+_NOT_A = T.NOT_FILE_A
+_NOT_H = T.NOT_FILE_H
+_RANK_3 = T.RANK_3
+_RANK_6 = T.RANK_6
+_RANK_7 = T.RANK_7
+_RANK_2 = T.RANK_2
+_BACK = T.BACK_RANKS
+
+_PROMO_TYPE = {"q": QUEEN, "r": ROOK, "b": BISHOP, "n": KNIGHT}
+_PROMOS = ("q", "r", "b", "n")
+
+_A1, _E1, _H1, _A8, _E8, _H8 = 0, 4, 7, 56, 60, 63
+# Castling rights that survive a move from or to a square (king/rook moved or taken).
+_CASTLE_KEEP = [_FULL] * 64
+_CASTLE_KEEP[_A1] = _FULL ^ (1 << _A1)
+_CASTLE_KEEP[_H1] = _FULL ^ (1 << _H1)
+_CASTLE_KEEP[_E1] = _FULL ^ (1 << _A1 | 1 << _H1)
+_CASTLE_KEEP[_A8] = _FULL ^ (1 << _A8)
+_CASTLE_KEEP[_H8] = _FULL ^ (1 << _H8)
+_CASTLE_KEEP[_E8] = _FULL ^ (1 << _A8 | 1 << _H8)
+# King destination -> (rook from, rook to) for castling.
+_CASTLE_ROOK = {6: (7, 5), 2: (0, 3), 62: (63, 61), 58: (56, 59)}
+
+# A snapshot taken before each move: (move, piece bitboards, colour bitboards,
+# mailbox, castling, en-passant square, halfmove clock, fullmove number).
+_Snapshot = tuple[Move, list[int], list[int], list[int], int, int, int, int]
+
+
+class Board:
+    """A chess position plus the moves that led to it.
+
+    Public API (see also ``chess.rules`` for the module-level helpers)::
+
+        Board(fen=STARTING_FEN)        Board.from_fen(fen)
+        Board.from_moves(ucis, start_fen=None, *, validate=True)
+        board.fen() / board.turn ("w" | "b") / board.start_fen
+        board.move_stack / board.uci_moves() / board.san_moves() / board.peek()
+        board.ply
+        board.halfmove_clock / board.fullmove_number
+        board.legal_moves() / board.legal_uci() / board.is_legal(move)
+        board.push(move) / board.push_uci(uci) / board.push_san(san) / board.pop()
+        board.san(move) / board.parse_san(san) / board.parse_uci(uci)
+        board.is_check() / board.king_in_check_square()
+        board.piece_at(square) / board.pieces()
+        board.outcome() / board.is_checkmate() / board.is_stalemate()
+        board.is_insufficient_material() / board.is_game_over()
+        board.can_claim_draw() / board.claim_draw_reason()
+        board.pgn(headers, result=None) / board.copy()
+
+    Every method that takes a move or a notation raises ``IllegalMoveError`` (a
+    ``ValueError``) with a readable reason and leaves the board unchanged on error.
+    """
+
+    __slots__ = (
+        "_pt",
+        "_occ",
+        "_sq",
+        "_turn",
+        "_castling",
+        "_ep",
+        "_halfmove",
+        "_fullmove",
+        "_stack",
+        "_start_fen",
+    )
+
+    def __init__(self, fen: str = STARTING_FEN) -> None:
+        self._pt: list[int] = [0] * 7
+        self._occ: list[int] = [0, 0]
+        self._sq: list[int] = [0] * 64
+        self._turn = WHITE
+        self._castling = 0
+        self._ep = -1
+        self._halfmove = 0
+        self._fullmove = 1
+        self._stack: list[_Snapshot] = []
+        self._set_fen(fen)
+        self._start_fen = fen if fen == STARTING_FEN else self.fen()
+
+    # ----------------------------------------------------------------- creation
+
+    @classmethod
+    def from_fen(cls, fen: str) -> Board:
+        """A board from FEN; ValueError with the reason if malformed or impossible."""
+        return cls(fen)
+
+    @classmethod
+    def from_moves(
+        cls,
+        moves: Iterable[str],
+        start_fen: str | None = None,
+        *,
+        validate: bool = True,
+    ) -> Board:
+        """Replay UCI moves from ``start_fen`` (default: the start position).
+
+        Raises IllegalMoveError (naming the ply) if a move is malformed or illegal.
+        ``validate=False`` skips the legality check of each move, for a move list this
+        engine has already validated (e.g. one loaded from the database); it is about
+        five times faster, but an illegal move then corrupts the position.
+        """
+        board = cls(start_fen or STARTING_FEN)
+        for ply, uci in enumerate(moves, start=1):
+            try:
+                if validate:
+                    board.push_uci(uci)
+                else:
+                    board._push(Move.from_uci(uci))
+            except IllegalMoveError as exc:
+                raise IllegalMoveError(f"ply {ply}: {exc}") from None
+        return board
+
+    def copy(self) -> Board:
+        """An independent copy, including the move history."""
+        other = Board.__new__(Board)
+        other._pt = self._pt[:]
+        other._occ = self._occ[:]
+        other._sq = self._sq[:]
+        other._turn = self._turn
+        other._castling = self._castling
+        other._ep = self._ep
+        other._halfmove = self._halfmove
+        other._fullmove = self._fullmove
+        other._stack = self._stack[:]
+        other._start_fen = self._start_fen
+        return other
+
+    def _set_fen(self, fen: str) -> None:
+        fields = parse_fen(fen)
+        pt = [0] * 7
+        occ = [0, 0]
+        sq = [0] * 64
+        counts = [[0] * 7, [0] * 7]
+        for square, (piece, colour) in fields.pieces.items():
+            bit = 1 << square
+            pt[piece] |= bit
+            occ[colour] |= bit
+            sq[square] = piece
+            counts[colour][piece] += 1
+        for colour, name in ((WHITE, "white"), (BLACK, "black")):
+            kings = counts[colour][KING]
+            if kings != 1:
+                raise ValueError(
+                    f"invalid FEN: {name} must have exactly one king, found {kings}"
+                )
+            if counts[colour][PAWN] > 8:
+                raise ValueError(f"invalid FEN: {name} has more than 8 pawns")
+            if sum(counts[colour]) > 16:
+                raise ValueError(f"invalid FEN: {name} has more than 16 pieces")
+        if pt[PAWN] & _BACK:
+            raise ValueError("invalid FEN: pawns on the first or eighth rank")
+        self._pt, self._occ, self._sq = pt, occ, sq
+        self._turn = fields.turn
+        self._halfmove = fields.halfmove_clock
+        self._fullmove = fields.fullmove_number
+
+        them = fields.turn ^ 1
+        their_king = (pt[KING] & occ[them]).bit_length() - 1
+        if self._attacked(their_king, fields.turn, occ[0] | occ[1], occ[fields.turn]):
+            side = "white" if them == WHITE else "black"
+            raise ValueError(f"invalid FEN: {side} is in check but it is not its move")
+
+        castling = 0
+        for right in fields.castling.replace("-", ""):
+            colour = WHITE if right.isupper() else BLACK
+            king_sq = _E1 if colour == WHITE else _E8
+            rook_sq = {"K": _H1, "Q": _A1, "k": _H8, "q": _A8}[right]
+            if not (
+                pt[KING] & occ[colour] & (1 << king_sq)
+                and pt[ROOK] & occ[colour] & (1 << rook_sq)
+            ):
+                raise ValueError(
+                    f"invalid FEN: castling right {right!r} needs the king on "
+                    f"{SQUARE_NAMES[king_sq]} and a rook on {SQUARE_NAMES[rook_sq]}"
+                )
+            castling |= 1 << rook_sq
+        self._castling = castling
+
+        self._ep = -1
+        ep = fields.ep_square
+        if ep is not None:
+            ep_name = SQUARE_NAMES[ep]
+            if fields.turn == WHITE:
+                expected_rank, pushed, origin, colour = 6, ep - 8, ep + 8, BLACK
+            else:
+                expected_rank, pushed, origin, colour = 3, ep + 8, ep - 8, WHITE
+            if ep >> 3 != expected_rank - 1:
+                mover = "white" if fields.turn == WHITE else "black"
+                raise ValueError(
+                    f"invalid FEN: en-passant square {ep_name} must be on rank "
+                    f"{expected_rank} when {mover} is to move"
+                )
+            occupied = occ[0] | occ[1]
+            if occupied & (1 << ep | 1 << origin) or not pt[PAWN] & occ[colour] & (
+                1 << pushed
+            ):
+                raise ValueError(
+                    f"invalid FEN: en-passant square {ep_name} does not follow a "
+                    f"double pawn push"
+                )
+            self._ep = ep if self._ep_possible(ep) else -1
+
+    # ----------------------------------------------------------- attack tests
+
+    def _attacked(self, sq: int, by: int, occ: int, them: int) -> bool:
+        """Is ``sq`` attacked by the pieces ``them`` (colour ``by``) given ``occ``?"""
+        pt = self._pt
+        if _KNIGHT[sq] & pt[KNIGHT] & them:
+            return True
+        if _KING[sq] & pt[KING] & them:
+            return True
+        if _PAWN[by ^ 1][sq] & pt[PAWN] & them:
+            return True
+        queens = pt[QUEEN]
+        rq = (pt[ROOK] | queens) & them
+        if (
+            rq
+            and (_RANK_A[sq][_RANK_M[sq] & occ] | _FILE_A[sq][_FILE_M[sq] & occ]) & rq
+        ):
+            return True
+        bq = (pt[BISHOP] | queens) & them
+        return bool(bq and _DIAG_A[sq][_DIAG_M[sq] & occ] & bq)
+
+    def _checkers_and_pins(self) -> tuple[int, int, int, dict[int, int]]:
+        """King square, checkers, pinned pieces and each pinned piece's allowed ray."""
+        c = self._turn
+        pt = self._pt
+        us = self._occ[c]
+        them = self._occ[c ^ 1]
+        occ = us | them
+        k = (pt[KING] & us).bit_length() - 1
+        queens = pt[QUEEN]
+        checkers = (_KNIGHT[k] & pt[KNIGHT] | _PAWN[c][k] & pt[PAWN]) & them
+        snipers = (
+            _ROOK_EMPTY[k] & (pt[ROOK] | queens)
+            | _BISHOP_EMPTY[k] & (pt[BISHOP] | queens)
+        ) & them
+        pinned = 0
+        rays: dict[int, int] = {}
+        between = _BETWEEN[k]
+        while snipers:
+            s = snipers & -snipers
+            snipers ^= s
+            line = between[s.bit_length() - 1]
+            b = line & occ
+            if not b:
+                checkers |= s
+            elif not b & (b - 1) and b & us:
+                pinned |= b
+                rays[b] = line | s
+        return k, checkers, pinned, rays
+
+    def _ep_capture_ok(self, frm: int, ep: int) -> bool:
+        """Does the en-passant capture frm->ep leave the mover's king safe?"""
+        c = self._turn
+        us = self._occ[c]
+        them = self._occ[c ^ 1]
+        captured = 1 << (ep - 8 if c == WHITE else ep + 8)
+        occ = ((us | them) ^ (1 << frm) ^ captured) | (1 << ep)
+        k = (self._pt[KING] & us).bit_length() - 1
+        return not self._attacked(k, c ^ 1, occ, them ^ captured)
+
+    def _ep_possible(self, ep: int) -> bool:
+        c = self._turn
+        pawns = _PAWN[c ^ 1][ep] & self._pt[PAWN] & self._occ[c]
+        while pawns:
+            s = pawns & -pawns
+            pawns ^= s
+            if self._ep_capture_ok(s.bit_length() - 1, ep):
+                return True
+        return False
+
+    # ------------------------------------------------------- move generation
+
+    def _legal(self) -> list[Move]:
+        c = self._turn
+        pt = self._pt
+        us = self._occ[c]
+        them = self._occ[c ^ 1]
+        occ = us | them
+        k, checkers, pinned, rays = self._checkers_and_pins()
+        moves: list[Move] = []
+        append = moves.append
+        attacked = self._attacked
+        by = c ^ 1
+
+        targets = _KING[k] & ~us
+        occ_nk = occ ^ (1 << k)
+        while targets:
+            s = targets & -targets
+            targets ^= s
+            to = s.bit_length() - 1
+            if not attacked(to, by, occ_nk, them):
+                append(Move(k, to))
+        if checkers:
+            if checkers & (checkers - 1):
+                return moves
+            target = _BETWEEN[k][checkers.bit_length() - 1] | checkers
+        else:
+            target = _FULL ^ us
+            cr = self._castling
+            if cr:
+                if c == WHITE:
+                    if (
+                        cr & 0x80
+                        and not occ & 0x60
+                        and not attacked(5, by, occ, them)
+                        and not attacked(6, by, occ, them)
+                    ):
+                        append(Move(4, 6))
+                    if (
+                        cr & 0x01
+                        and not occ & 0x0E
+                        and not attacked(3, by, occ, them)
+                        and not attacked(2, by, occ, them)
+                    ):
+                        append(Move(4, 2))
+                else:
+                    if (
+                        cr & (0x80 << 56)
+                        and not occ & (0x60 << 56)
+                        and not attacked(61, by, occ, them)
+                        and not attacked(62, by, occ, them)
+                    ):
+                        append(Move(60, 62))
+                    if (
+                        cr & (0x01 << 56)
+                        and not occ & (0x0E << 56)
+                        and not attacked(59, by, occ, them)
+                        and not attacked(58, by, occ, them)
+                    ):
+                        append(Move(60, 58))
+
+        bb = pt[KNIGHT] & us & ~pinned
+        while bb:
+            s = bb & -bb
+            bb ^= s
+            frm = s.bit_length() - 1
+            t = _KNIGHT[frm] & target
+            while t:
+                d = t & -t
+                t ^= d
+                append(Move(frm, d.bit_length() - 1))
+        queens = pt[QUEEN]
+        bb = (pt[BISHOP] | queens) & us
+        while bb:
+            s = bb & -bb
+            bb ^= s
+            frm = s.bit_length() - 1
+            t = _DIAG_A[frm][_DIAG_M[frm] & occ] & target
+            if s & pinned:
+                t &= rays[s]
+            while t:
+                d = t & -t
+                t ^= d
+                append(Move(frm, d.bit_length() - 1))
+        bb = (pt[ROOK] | queens) & us
+        while bb:
+            s = bb & -bb
+            bb ^= s
+            frm = s.bit_length() - 1
+            t = (
+                _RANK_A[frm][_RANK_M[frm] & occ] | _FILE_A[frm][_FILE_M[frm] & occ]
+            ) & target
+            if s & pinned:
+                t &= rays[s]
+            while t:
+                d = t & -t
+                t ^= d
+                append(Move(frm, d.bit_length() - 1))
+
+        pawns = pt[PAWN] & us
+        empty = _FULL ^ occ
+        free = pawns & ~pinned
+        if c == WHITE:
+            single = (free << 8) & empty
+            double = ((single & _RANK_3) << 8) & empty & target
+            single &= target
+            left = ((free & _NOT_A) << 7) & them & target
+            right = ((free & _NOT_H) << 9) & them & target
+            _add_pawn_moves(append, single, 8)
+            _add_pawn_moves(append, double, 16)
+            _add_pawn_moves(append, left, 7)
+            _add_pawn_moves(append, right, 9)
+        else:
+            single = (free >> 8) & empty
+            double = ((single & _RANK_6) >> 8) & empty & target
+            single &= target
+            left = ((free & _NOT_A) >> 9) & them & target
+            right = ((free & _NOT_H) >> 7) & them & target
+            _add_pawn_moves(append, single, -8)
+            _add_pawn_moves(append, double, -16)
+            _add_pawn_moves(append, left, -9)
+            _add_pawn_moves(append, right, -7)
+        bb = pawns & pinned
+        while bb:
+            s = bb & -bb
+            bb ^= s
+            frm = s.bit_length() - 1
+            t = _pawn_dests(s, c, empty, them) & target & rays[s]
+            while t:
+                d = t & -t
+                t ^= d
+                to = d.bit_length() - 1
+                if d & _BACK:
+                    for p in _PROMOS:
+                        append(Move(frm, to, p))
+                else:
+                    append(Move(frm, to))
+        ep = self._ep
+        if ep >= 0:
+            bb = _PAWN[c ^ 1][ep] & pawns
+            while bb:
+                s = bb & -bb
+                bb ^= s
+                frm = s.bit_length() - 1
+                if self._ep_capture_ok(frm, ep):
+                    append(Move(frm, ep))
+        return moves
+
+    def _count_legal(self) -> int:
+        """The number of legal moves, counted without building them (perft leaves)."""
+        c = self._turn
+        pt = self._pt
+        us = self._occ[c]
+        them = self._occ[c ^ 1]
+        occ = us | them
+        k, checkers, pinned, rays = self._checkers_and_pins()
+        attacked = self._attacked
+        by = c ^ 1
+        n = 0
+
+        targets = _KING[k] & ~us
+        occ_nk = occ ^ (1 << k)
+        while targets:
+            s = targets & -targets
+            targets ^= s
+            if not attacked(s.bit_length() - 1, by, occ_nk, them):
+                n += 1
+        if checkers:
+            if checkers & (checkers - 1):
+                return n
+            target = _BETWEEN[k][checkers.bit_length() - 1] | checkers
+        else:
+            target = _FULL ^ us
+            cr = self._castling
+            if cr:
+                if c == WHITE:
+                    if (
+                        cr & 0x80
+                        and not occ & 0x60
+                        and not attacked(5, by, occ, them)
+                        and not attacked(6, by, occ, them)
+                    ):
+                        n += 1
+                    if (
+                        cr & 0x01
+                        and not occ & 0x0E
+                        and not attacked(3, by, occ, them)
+                        and not attacked(2, by, occ, them)
+                    ):
+                        n += 1
+                else:
+                    if (
+                        cr & (0x80 << 56)
+                        and not occ & (0x60 << 56)
+                        and not attacked(61, by, occ, them)
+                        and not attacked(62, by, occ, them)
+                    ):
+                        n += 1
+                    if (
+                        cr & (0x01 << 56)
+                        and not occ & (0x0E << 56)
+                        and not attacked(59, by, occ, them)
+                        and not attacked(58, by, occ, them)
+                    ):
+                        n += 1
+
+        bb = pt[KNIGHT] & us & ~pinned
+        while bb:
+            s = bb & -bb
+            bb ^= s
+            n += (_KNIGHT[s.bit_length() - 1] & target).bit_count()
+        queens = pt[QUEEN]
+        bb = (pt[BISHOP] | queens) & us
+        while bb:
+            s = bb & -bb
+            bb ^= s
+            frm = s.bit_length() - 1
+            t = _DIAG_A[frm][_DIAG_M[frm] & occ] & target
+            if s & pinned:
+                t &= rays[s]
+            n += t.bit_count()
+        bb = (pt[ROOK] | queens) & us
+        while bb:
+            s = bb & -bb
+            bb ^= s
+            frm = s.bit_length() - 1
+            t = (
+                _RANK_A[frm][_RANK_M[frm] & occ] | _FILE_A[frm][_FILE_M[frm] & occ]
+            ) & target
+            if s & pinned:
+                t &= rays[s]
+            n += t.bit_count()
+
+        pawns = pt[PAWN] & us
+        empty = _FULL ^ occ
+        free = pawns & ~pinned
+        if c == WHITE:
+            single = (free << 8) & empty
+            double = ((single & _RANK_3) << 8) & empty & target
+            single &= target
+            left = ((free & _NOT_A) << 7) & them & target
+            right = ((free & _NOT_H) << 9) & them & target
+            promoting = free & _RANK_7
+        else:
+            single = (free >> 8) & empty
+            double = ((single & _RANK_6) >> 8) & empty & target
+            single &= target
+            left = ((free & _NOT_A) >> 9) & them & target
+            right = ((free & _NOT_H) >> 7) & them & target
+            promoting = free & _RANK_2
+        n += single.bit_count() + double.bit_count() + left.bit_count()
+        n += right.bit_count()
+        if promoting:
+            n += 3 * (
+                (single & _BACK).bit_count()
+                + (left & _BACK).bit_count()
+                + (right & _BACK).bit_count()
+            )
+        bb = pawns & pinned
+        while bb:
+            s = bb & -bb
+            bb ^= s
+            t = _pawn_dests(s, c, empty, them) & target & rays[s]
+            n += t.bit_count() + 3 * (t & _BACK).bit_count()
+        ep = self._ep
+        if ep >= 0:
+            bb = _PAWN[c ^ 1][ep] & pawns
+            while bb:
+                s = bb & -bb
+                bb ^= s
+                if self._ep_capture_ok(s.bit_length() - 1, ep):
+                    n += 1
+        return n
+
+    # ------------------------------------------------------------ make/unmake
+
+    def _push(self, move: Move) -> None:
+        """Play a move known to be legal (no checks)."""
+        frm, to, promotion = move
+        c = self._turn
+        # The snapshot keeps the current lists and the board goes on with copies, so a
+        # list is never changed once stored (copies of a board can share its history).
+        self._stack.append(
+            (
+                move,
+                self._pt,
+                self._occ,
+                self._sq,
+                self._castling,
+                self._ep,
+                self._halfmove,
+                self._fullmove,
+            )
+        )
+        pt = self._pt = self._pt[:]
+        occ = self._occ = self._occ[:]
+        sq = self._sq = self._sq[:]
+        piece = sq[frm]
+        captured = sq[to]
+        fb = 1 << frm
+        tb = 1 << to
+        halfmove = self._halfmove + 1
+        if captured:
+            pt[captured] ^= tb
+            occ[c ^ 1] ^= tb
+            halfmove = 0
+        pt[piece] ^= fb | tb
+        occ[c] ^= fb | tb
+        sq[to] = piece
+        sq[frm] = 0
+        ep = -1
+        if piece == PAWN:
+            halfmove = 0
+            if to - frm == 16 or frm - to == 16:
+                mid = (frm + to) >> 1
+                if _PAWN[c][mid] & pt[PAWN] & occ[c ^ 1]:
+                    ep = mid
+            elif to == self._ep:
+                cap_sq = to - 8 if c == WHITE else to + 8
+                cb = 1 << cap_sq
+                pt[PAWN] ^= cb
+                occ[c ^ 1] ^= cb
+                sq[cap_sq] = 0
+            elif promotion:
+                new = _PROMO_TYPE[promotion]
+                pt[PAWN] ^= tb
+                pt[new] |= tb
+                sq[to] = new
+        elif piece == KING and (to - frm == 2 or frm - to == 2):
+            rf, rt = _CASTLE_ROOK[to]
+            rb = 1 << rf | 1 << rt
+            pt[ROOK] ^= rb
+            occ[c] ^= rb
+            sq[rt] = ROOK
+            sq[rf] = 0
+        self._castling &= _CASTLE_KEEP[frm] & _CASTLE_KEEP[to]
+        self._halfmove = halfmove
+        if c == BLACK:
+            self._fullmove += 1
+        self._turn = c ^ 1
+        self._ep = ep
+        if ep >= 0 and not self._ep_possible(ep):
+            self._ep = -1
+
+    def _pop(self) -> Move:
+        (
+            move,
+            self._pt,
+            self._occ,
+            self._sq,
+            self._castling,
+            self._ep,
+            self._halfmove,
+            self._fullmove,
+        ) = self._stack.pop()
+        self._turn ^= 1
+        return move
+
+    # ------------------------------------------------------------- public API
+
+    @property
+    def turn(self) -> str:
+        """The side to move: "w" or "b"."""
+        return "w" if self._turn == WHITE else "b"
+
+    @property
+    def halfmove_clock(self) -> int:
+        return self._halfmove
+
+    @property
+    def fullmove_number(self) -> int:
+        return self._fullmove
+
+    @property
+    def ply(self) -> int:
+        """Half-moves played on this board since its start position."""
+        return len(self._stack)
+
+    @property
+    def start_fen(self) -> str:
+        """The FEN the move history starts from."""
+        return self._start_fen
+
+    @property
+    def move_stack(self) -> list[Move]:
+        """The moves played since the start position, oldest first (a copy)."""
+        return [snapshot[0] for snapshot in self._stack]
+
+    def san_moves(self) -> list[str]:
+        """The moves played since the start position, as SAN (replays them: O(n))."""
+        replay = Board(self._start_fen)
+        sans = []
+        for snapshot in self._stack:
+            move = snapshot[0]
+            sans.append(move_to_san(replay, move))
+            replay._push(move)
+        return sans
+
+    def uci_moves(self) -> list[str]:
+        """The moves played since the start position, as UCI strings."""
+        return [snapshot[0].uci() for snapshot in self._stack]
+
+    def fen(self) -> str:
+        """The position as FEN; the en-passant square only when the capture is legal."""
+        castling = "".join(
+            letter
+            for letter, bit in (("K", _H1), ("Q", _A1), ("k", _H8), ("q", _A8))
+            if self._castling >> bit & 1
+        )
+        ep = SQUARE_NAMES[self._ep] if self._ep >= 0 else "-"
+        return (
+            f"{placement_text(self._sq, self._occ[WHITE])} {self.turn} "
+            f"{castling or '-'} {ep} {self._halfmove} {self._fullmove}"
+        )
+
+    def legal_moves(self) -> list[Move]:
+        """Every legal move in the position."""
+        return self._legal()
+
+    def legal_uci(self) -> list[str]:
+        """Every legal move as UCI text, sorted."""
+        return sorted(move.uci() for move in self._legal())
+
+    def is_legal(self, move: Move) -> bool:
+        """Is ``move`` legal here? Checks the one move instead of listing them all."""
+        try:
+            frm, to, promotion = move
+        except (TypeError, ValueError):
+            return False
+        if not (
+            type(frm) is int
+            and type(to) is int
+            and 0 <= frm < 64
+            and 0 <= to < 64
+            and promotion in (None, "q", "r", "b", "n")
+        ):
+            return False
+        c = self._turn
+        us = self._occ[c]
+        them = self._occ[c ^ 1]
+        occ = us | them
+        fb = 1 << frm
+        tb = 1 << to
+        if not us & fb or us & tb:
+            return False
+        piece = self._sq[frm]
+        if piece == KING:
+            if promotion:
+                return False
+            if to - frm in (2, -2):
+                # Castling: rare enough to settle by the full list.
+                return Move(frm, to) in self._legal()
+            return bool(_KING[frm] & tb) and not self._attacked(
+                to, c ^ 1, occ ^ fb, them
+            )
+        if piece == PAWN:
+            if (promotion is not None) != bool(tb & _BACK):
+                return False
+            if to == self._ep:
+                return bool(_PAWN[c][frm] & tb) and self._ep_capture_ok(frm, to)
+            dests = _pawn_dests(fb, c, _FULL ^ occ, them)
+        else:
+            if promotion:
+                return False
+            if piece == KNIGHT:
+                dests = _KNIGHT[frm]
+            elif piece == BISHOP:
+                dests = _DIAG_A[frm][_DIAG_M[frm] & occ]
+            elif piece == ROOK:
+                dests = (
+                    _RANK_A[frm][_RANK_M[frm] & occ] | _FILE_A[frm][_FILE_M[frm] & occ]
+                )
+            else:
+                dests = (
+                    _DIAG_A[frm][_DIAG_M[frm] & occ]
+                    | _RANK_A[frm][_RANK_M[frm] & occ]
+                    | _FILE_A[frm][_FILE_M[frm] & occ]
+                )
+        if not dests & tb:
+            return False
+        k, checkers, pinned, rays = self._checkers_and_pins()
+        if checkers:
+            if checkers & (checkers - 1):
+                return False
+            if not tb & (_BETWEEN[k][checkers.bit_length() - 1] | checkers):
+                return False
+        return not fb & pinned or bool(tb & rays[fb])
+
+    def parse_uci(self, uci: str) -> Move:
+        """The legal move for UCI text; IllegalMoveError if malformed or illegal."""
+        move = Move.from_uci(uci)
+        if not self.is_legal(move):
+            raise IllegalMoveError(f"illegal move in this position: {uci}")
+        return move
+
+    def push(self, move: Move) -> Move:
+        """Play a legal move; IllegalMoveError otherwise."""
+        if not self.is_legal(move):
+            raise IllegalMoveError(f"illegal move in this position: {move.uci()}")
+        self._push(move)
+        return move
+
+    def push_uci(self, uci: str) -> Move:
+        """Play a move given as UCI text; IllegalMoveError if malformed or illegal."""
+        move = self.parse_uci(uci)
+        self._push(move)
+        return move
+
+    def parse_san(self, san: str) -> Move:
+        """The legal move for SAN text; IllegalMoveError if malformed, ambiguous or
+        illegal."""
+        return parse_san(self, san)
+
+    def push_san(self, san: str) -> Move:
+        """Play a SAN move; IllegalMoveError if malformed, ambiguous or illegal."""
+        move = self.parse_san(san)
+        self._push(move)
+        return move
+
+    def san(self, move: Move) -> str:
+        """SAN for a legal move (``Nbd7``, ``exd6``, ``O-O``, ``e8=Q#``)."""
+        return move_to_san(self, move)
+
+    def pop(self) -> Move:
+        """Take back the last move and return it; IndexError if none was played."""
+        if not self._stack:
+            raise IndexError("pop from a board with no moves played")
+        return self._pop()
+
+    def peek(self) -> Move | None:
+        """The last move played, or None."""
+        return self._stack[-1][0] if self._stack else None
+
+    def is_check(self) -> bool:
+        """Is the side to move in check?"""
+        return self.king_in_check_square() is not None
+
+    def king_in_check_square(self) -> str | None:
+        """Square name of the side to move's king if it is in check, else None."""
+        c = self._turn
+        us = self._occ[c]
+        k = (self._pt[KING] & us).bit_length() - 1
+        them = self._occ[c ^ 1]
+        if self._attacked(k, c ^ 1, us | them, them):
+            return SQUARE_NAMES[k]
+        return None
+
+    def piece_at(self, square: str | int) -> str | None:
+        """The piece on a square as a FEN letter ("K", "p", ...), or None."""
+        index = parse_square(square) if isinstance(square, str) else square
+        piece = self._sq[index]
+        if not piece:
+            return None
+        letter = PIECE_LETTERS[piece]
+        return letter.upper() if self._occ[WHITE] >> index & 1 else letter
+
+    def pieces(self) -> dict[str, str]:
+        """Every occupied square name mapped to its piece letter ("e1": "K")."""
+        white = self._occ[WHITE]
+        result = {}
+        for index, piece in enumerate(self._sq):
+            if piece:
+                letter = PIECE_LETTERS[piece]
+                result[SQUARE_NAMES[index]] = (
+                    letter.upper() if white >> index & 1 else letter
+                )
+        return result
+
+    # ---------------------------------------------------------------- endings
+
+    def is_checkmate(self) -> bool:
+        return self.is_check() and not self._count_legal()
+
+    def is_stalemate(self) -> bool:
+        return not self.is_check() and not self._count_legal()
+
+    def _cannot_mate(self, colour: int) -> bool:
+        pt = self._pt
+        own = self._occ[colour]
+        if own & (pt[PAWN] | pt[ROOK] | pt[QUEEN]):
+            return False
+        if own & pt[KNIGHT]:
+            # King and one knight, against nothing but a king and queens.
+            other = self._occ[colour ^ 1]
+            return own.bit_count() <= 2 and not other & ~(pt[KING] | pt[QUEEN])
+        bishops = pt[BISHOP]
+        if own & bishops:
+            same_colour = not bishops & T.DARK_SQUARES or not bishops & T.LIGHT_SQUARES
+            return bool(same_colour and not pt[PAWN] and not pt[KNIGHT])
+        return True
+
+    def is_insufficient_material(self) -> bool:
+        """Neither side can mate (the usual approximation; see SPEC §3)."""
+        return self._cannot_mate(WHITE) and self._cannot_mate(BLACK)
+
+    def _repetitions(self) -> int:
+        """How many times the current position has occurred (repetition rules)."""
+        key = (self._pt, self._occ[WHITE], self._castling, self._ep)
+        count = 1
+        stack = self._stack
+        # Only positions since the last capture or pawn move can repeat, and only
+        # every second one has the same side to move.
+        limit = min(self._halfmove, len(stack))
+        for back in range(2, limit + 1, 2):
+            snap = stack[-back]
+            if (snap[1], snap[2][WHITE], snap[4], snap[5]) == key:
+                count += 1
+        return count
+
+    def is_fivefold_repetition(self) -> bool:
+        return self._repetitions() >= 5
+
+    def outcome(self) -> Outcome | None:
+        """The automatic ending of the game, or None while it goes on."""
+        if not self._count_legal():
+            if self.is_check():
+                return Outcome(
+                    CHECKMATE, BLACK_WINS if self._turn == WHITE else WHITE_WINS
+                )
+            return Outcome(STALEMATE, DRAW)
+        if self.is_insufficient_material():
+            return Outcome(INSUFFICIENT_MATERIAL, DRAW)
+        if self._halfmove >= 150:
+            return Outcome(SEVENTYFIVE_MOVES, DRAW)
+        if self._halfmove >= 8 and self._repetitions() >= 5:
+            return Outcome(FIVEFOLD_REPETITION, DRAW)
+        return None
+
+    def is_game_over(self) -> bool:
+        return self.outcome() is not None
+
+    def claim_draw_reason(self) -> str | None:
+        """ "threefold_repetition", "fifty_moves", or None if no draw can be claimed.
+
+        A claim needs a legal move to be left (a checkmate stands).
+        """
+        if not self._count_legal():
+            return None
+        if self._halfmove >= 4 and self._repetitions() >= 3:
+            return THREEFOLD_REPETITION
+        if self._halfmove >= 100:
+            return FIFTY_MOVES
+        return None
+
+    def can_claim_draw(self) -> bool:
+        """Can the side to move claim a draw (threefold repetition or fifty moves)?"""
+        return self.claim_draw_reason() is not None
+
+    # -------------------------------------------------------------------- PGN
+
+    def pgn(
+        self,
+        headers: Mapping[str, str] | None = None,
+        result: str | None = None,
+    ) -> str:
+        """The game as PGN (Seven Tag Roster, SAN movetext); see ``chess.rules.pgn``."""
+        from chess.rules.pgn import to_pgn
+
+        return to_pgn(self, headers, result=result)
+
+    # ---------------------------------------------------------------- dunders
+
+    def __str__(self) -> str:
+        rows = []
+        for rank in range(7, -1, -1):
+            row = []
+            for file in range(8):
+                row.append(self.piece_at(rank * 8 + file) or ".")
+            rows.append(" ".join(row))
+        return "\n".join(rows)
+
+    def __repr__(self) -> str:
+        return f"Board({self.fen()!r})"
+
+
+def _add_pawn_moves(append: Callable[[Move], None], dests: int, offset: int) -> None:
+    while dests:
+        d = dests & -dests
+        dests ^= d
+        to = d.bit_length() - 1
+        if d & _BACK:
+            for p in _PROMOS:
+                append(Move(to - offset, to, p))
+        else:
+            append(Move(to - offset, to))
+
+
+def _pawn_dests(pawn: int, c: int, empty: int, them: int) -> int:
+    """Push and capture squares of one pawn (bitboard), before pins and checks."""
+    if c == WHITE:
+        single = (pawn << 8) & empty
+        return (
+            single
+            | ((single & _RANK_3) << 8) & empty
+            | ((pawn & _NOT_A) << 7 | (pawn & _NOT_H) << 9) & them
+        )
+    single = (pawn >> 8) & empty
+    return (
+        single
+        | ((single & _RANK_6) >> 8) & empty
+        | ((pawn & _NOT_A) >> 9 | (pawn & _NOT_H) >> 7) & them
+    )
