@@ -1,7 +1,12 @@
-"""URLs of the chat app (the chat issue fills these in)."""
+"""URLs of the chat app."""
 
 from django.urls import path
-from django.views.generic import RedirectView
+
+from chat import views
 
 app_name = "chat"
-urlpatterns = [path("", RedirectView.as_view(url="/"), name="rooms")]
+urlpatterns = [
+    path("", views.rooms, name="rooms"),
+    path("<slug:slug>/", views.room, name="room"),
+    path("<slug:slug>/post/", views.post_message, name="post"),
+]
