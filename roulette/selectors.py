@@ -6,6 +6,7 @@ so templates and async callers cannot trigger queries by accident.
 
 from __future__ import annotations
 
+import uuid
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
@@ -18,6 +19,8 @@ from roulette.models import Bet, BetStatus, Spin, Wallet
 RECENT_RESULTS = 15
 HOT_COLD_WINDOW = 500
 HOT_COLD_SIZE = 5
+# Fewer spins than this say nothing at all, so no hot/cold lists are shown.
+HOT_COLD_MINIMUM = 38
 
 
 def home_stats() -> dict[str, int]:
@@ -51,13 +54,37 @@ class SpotStake:
 
 
 @dataclass(frozen=True)
+class SettledStake:
+    """Chips on one spot after the spin (chips stacked on a spot form one bet)."""
+
+    label: str
+    amount: int
+    net: int
+
+    @property
+    def status(self) -> str:
+        return "won" if self.net > 0 else "lost"
+
+
+def _settled_by_spot(bets: list[Bet]) -> list[SettledStake]:
+    merged: dict[str, list[int]] = {}
+    labels: dict[str, str] = {}
+    for bet in bets:
+        amount_net = merged.setdefault(bet.spot, [0, 0])
+        amount_net[0] += bet.amount
+        amount_net[1] += bet.net or 0
+        labels[bet.spot] = bet.label
+    return [SettledStake(labels[s], a, n) for s, (a, n) in merged.items()]
+
+
+@dataclass(frozen=True)
 class LastSpin:
     """The result panel: winning pocket, each bet won or lost, and the net."""
 
     id: int
     pocket: PocketView
     round: int | None
-    bets: list[Bet]
+    bets: list[SettledStake]
     staked: int
     returned: int
 
@@ -104,7 +131,9 @@ def table_state(*, wallet: Wallet) -> TableState:
     for spot, amount in totals.items():
         kind, numbers = wheel.parse_spot(wheel.AMERICAN, spot)
         stakes.append(
-            SpotStake(spot, wheel.describe(kind, numbers), kind, amount, wheel.PAYOUTS[kind])
+            SpotStake(
+                spot, wheel.describe(kind, numbers), kind, amount, wheel.PAYOUTS[kind]
+            )
         )
     spins = list(wallet.spins.order_by("-id")[:RECENT_RESULTS])
     last_spin = None
@@ -114,7 +143,7 @@ def table_state(*, wallet: Wallet) -> TableState:
             id=latest.id,
             pocket=pocket_view(latest.pocket),
             round=latest.round,
-            bets=list(latest.bets.order_by("id")),
+            bets=_settled_by_spot(list(latest.bets.order_by("id"))),
             staked=latest.staked,
             returned=latest.returned,
         )
@@ -135,9 +164,7 @@ def table_state(*, wallet: Wallet) -> TableState:
         hot_cold_window=window,
         limits=limits,
         chips=conf.chip_values(),
-        can_rebet=bool(
-            last_spin and last_spin.bets and spins[0].wheel == wallet.wheel
-        ),
+        can_rebet=bool(last_spin and last_spin.bets and spins[0].wheel == wallet.wheel),
         bankrupt=not reserved and wallet.bankroll < limits.smallest_bet,
     )
 
@@ -151,8 +178,8 @@ def hot_cold(
         .order_by("-id")
         .values_list("pocket", flat=True)[:window]
     )
-    if not recent:
-        return [], [], 0
+    if len(recent) < HOT_COLD_MINIMUM:
+        return [], [], len(recent)
     counts = Counter(recent)
     every = [str(p) for p in wheel.pockets(wheel_name)]
     order = {pocket: index for index, pocket in enumerate(every)}
@@ -207,8 +234,6 @@ def wheel_stats() -> dict[str, Any]:
 
 def wallet_by_public_id(public_id: str) -> Wallet | None:
     """An API betting session by its id, or None (malformed ids included)."""
-    import uuid
-
     try:
         parsed = uuid.UUID(str(public_id))
     except ValueError:
@@ -216,13 +241,8 @@ def wallet_by_public_id(public_id: str) -> Wallet | None:
     return Wallet.objects.filter(public_id=parsed, session_key__isnull=True).first()
 
 
-def wallet_reserved(wallet: Wallet) -> int:
-    return (
-        wallet.bets.filter(status=BetStatus.OPEN).aggregate(total=Sum("amount"))[
-            "total"
-        ]
-        or 0
-    )
+def wallet_open_bets(wallet: Wallet) -> list[Bet]:
+    return list(wallet.bets.filter(status=BetStatus.OPEN).order_by("id"))
 
 
 def wallet_bets(wallet: Wallet, *, limit: int = 100) -> list[Bet]:
