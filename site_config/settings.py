@@ -223,3 +223,16 @@ LOGGING = {
 
 # Largest WebSocket text frame the consumers accept; larger ones get an error frame.
 PARLOUR_MAX_FRAME_BYTES = 64 * 1024
+
+# Chat limits and timings: defaults and meaning in chat/conf.py; the environment may
+# override them (benchmarks raise flood control, crash tests shorten presence expiry).
+CHAT_TUNABLES = (
+    "CHAT_FLOOD_COUNT",
+    "CHAT_FLOOD_SECONDS",
+    "CHAT_TYPING_INTERVAL",
+    "CHAT_PRESENCE_HEARTBEAT",
+    "CHAT_PRESENCE_TTL",
+)
+globals().update(
+    {name: float(os.environ[name]) for name in CHAT_TUNABLES if os.environ.get(name)}
+)

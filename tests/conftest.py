@@ -243,6 +243,15 @@ def communicator() -> Callable[..., Any]:
     return make
 
 
+def pytest_collection_modifyitems(config: pytest.Config, items: list[Any]) -> None:
+    """Run browser tests last.
+
+    Playwright's sync API keeps its own event loop installed in the main thread while
+    the session's browser is open, and async tests cannot start a loop after that.
+    """
+    items.sort(key=lambda item: item.get_closest_marker("browser") is not None)
+
+
 def pytest_report_header(config: pytest.Config) -> list[str]:
     return [
         f"chromium: {chromium_path() or 'missing'}; "

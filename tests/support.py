@@ -177,7 +177,7 @@ class LiveClient:
         body: bytes | None = None
         if method != "GET" and csrf:
             if self.cookie("csrftoken") is None:
-                self.request("GET", "/")
+                self.request("GET", "/name/")  # a page with a form sets the cookie
             token = self.cookie("csrftoken") or ""
             all_headers["X-CSRFToken"] = token
             if data is not None:
