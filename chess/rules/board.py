@@ -136,6 +136,12 @@ class Board:
         self._halfmove = 0
         self._fullmove = 1
         self._stack: list[_Snapshot] = []
+        if fen == STARTING_FEN and _START_STATE:
+            pt, occ, sq = _START_STATE
+            self._pt, self._occ, self._sq = pt[:], occ[:], sq[:]
+            self._castling = _START_CASTLING
+            self._start_fen = fen
+            return
         self._set_fen(fen)
         self._start_fen = fen if fen == STARTING_FEN else self.fen()
 
@@ -945,7 +951,11 @@ class Board:
         return self._repetitions() >= 5
 
     def outcome(self) -> Outcome | None:
-        """The automatic ending of the game, or None while it goes on."""
+        """The automatic ending of the game, or None while it goes on.
+
+        Checked in this order: checkmate, stalemate, insufficient material, the
+        seventy-five-move rule, fivefold repetition (so a mate on the 75th move stands).
+        """
         if not self._count_legal():
             if self.is_check():
                 return Outcome(
@@ -964,9 +974,13 @@ class Board:
         return self.outcome() is not None
 
     def claim_draw_reason(self) -> str | None:
-        """ "threefold_repetition", "fifty_moves", or None if no draw can be claimed.
+        """Why the side to move may claim a draw now, or None.
 
-        A claim needs a legal move to be left (a checkmate stands).
+        "threefold_repetition" when the current position (placement, side to move,
+        castling rights, en-passant possibility) has occurred three times;
+        "fifty_moves" when fifty moves by each side passed without a capture or pawn
+        move. A claim needs a legal move to be left (a checkmate stands). Claims
+        announced with a move that would repeat are not covered: play it, then claim.
         """
         if not self._count_legal():
             return None
@@ -1005,6 +1019,14 @@ class Board:
 
     def __repr__(self) -> str:
         return f"Board({self.fen()!r})"
+
+
+_START_CASTLING = 1 << _A1 | 1 << _H1 | 1 << _A8 | 1 << _H8
+# The parsed start position, copied by Board() instead of parsing its FEN again.
+_START_STATE: tuple[list[int], list[int], list[int]] | None = None
+_start = Board()
+_START_STATE = (_start._pt, _start._occ, _start._sq)
+del _start
 
 
 def _add_pawn_moves(append: Callable[[Move], None], dests: int, offset: int) -> None:

@@ -35,7 +35,7 @@ class Outcome:
 
     @property
     def winner(self) -> str | None:
-        """ "w", "b", or None for a draw."""
+        """The winning side, "w" or "b"; None for a draw."""
         if self.result == WHITE_WINS:
             return "w"
         if self.result == BLACK_WINS:

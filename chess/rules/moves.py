@@ -47,6 +47,9 @@ class Move(NamedTuple):
     @classmethod
     def from_uci(cls, uci: str) -> Move:
         """Parse UCI text (``"e2e4"``, ``"e7e8q"``); IllegalMoveError if malformed."""
+        cached = _UCI_CACHE.get(uci) if isinstance(uci, str) else None
+        if cached is not None and cls is Move:
+            return cached
         if not isinstance(uci, str) or len(uci) not in (4, 5):
             raise IllegalMoveError(f"malformed UCI move: {uci!r}")
         frm = _SQUARE_INDEX.get(uci[:2])
@@ -62,7 +65,11 @@ class Move(NamedTuple):
                 raise IllegalMoveError(
                     f"malformed UCI move: {uci!r} (promotion must be one of q, r, b, n)"
                 )
-        return cls(frm, to, promotion)
+        move = cls(frm, to, promotion)
+        if cls is Move:
+            # At most 64 * 63 * 5 distinct valid texts: the cache stays small.
+            _UCI_CACHE[uci] = move
+        return move
 
     def uci(self) -> str:
         """Return the UCI text of the move, e.g. ``"e2e4"`` or ``"e7e8q"``."""
@@ -74,3 +81,6 @@ class Move(NamedTuple):
 
     def __repr__(self) -> str:
         return f"Move.from_uci({self.uci()!r})"
+
+
+_UCI_CACHE: dict[str, Move] = {}

@@ -31,6 +31,7 @@ _MOVE_NUMBER_RE = re.compile(r"^\d+\.+")
 
 
 def _escape(value: str) -> str:
+    value = " ".join(value.splitlines())
     return value.replace("\\", "\\\\").replace('"', '\\"')
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from chess.rules import Board
+from chess.rules import Board, parse_pgn_moves
 
 START_FENS = [
     "rnbqkbnr/pppppppp/8/8/8/8/PPPPPPPP/RNBQKBNR w KQkq - 0 1",
@@ -208,6 +208,12 @@ def test_random_games_keep_the_invariants(game: tuple[str, list[int]]) -> None:
         board.push(move)
         assert board.fen() == after
         fens.append(after)
+    # The game survives a PGN round trip and a replay from its UCI list.
+    assert parse_pgn_moves(board.pgn()) == board.uci_moves()
+    replayed = Board.from_moves(board.uci_moves(), start_fen=start_fen)
+    assert replayed.fen() == board.fen()
+    assert replayed.outcome() == board.outcome()
+    assert replayed.claim_draw_reason() == board.claim_draw_reason()
     # Popping every move walks back through the same positions.
     while board.ply:
         fens.pop()
