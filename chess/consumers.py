@@ -7,14 +7,19 @@ encoded once, to every socket of the game on every process.
 
 from __future__ import annotations
 
+import asyncio
+import json
 import logging
 from collections.abc import Callable
 from typing import Any
 
 from channels.db import database_sync_to_async
+from django.utils import timezone
 
 from chess import services
 from chess.broadcast import lobby_frame
+from chess.clock import deadline_ms
+from chess.conf import heartbeat_seconds
 from chess.game_state import state_payload
 from chess.models import Game
 from chess.services import LOBBY_GROUP, GameChange, GameError, StaleMoveError
@@ -33,12 +38,23 @@ logger = logging.getLogger(__name__)
 CLOSE_NO_SUCH_GAME = 4404
 MAX_UCI_LENGTH = 5
 MAX_GAME_ID_LENGTH = 16  # Game.public_id's max_length
+# The server's own flag check runs this long after the clock should hit zero, so
+# that it never comes a hair early (and then has to re-arm).
+FLAG_GRACE_S = 0.05
+FLAG_RETRIES = 3
 
 
 def _open_game(
     game_id: str, channel: str, session_key: str | None
-) -> tuple[str, str | None, dict[str, Any]] | None:
-    """Find the game and record the presence: (state frame, colour, presence)."""
+) -> tuple[str, str | None, dict[str, Any], int] | None:
+    """Find the game and record the presence: (state frame, colour, presence, pk).
+
+    A flag that fell due while nobody watched is applied (and published) first.
+    """
+    try:
+        services.flag_check(game_id=game_id)
+    except services.GameNotFound:
+        return None
     game = Game.objects.filter(public_id=game_id).first()
     if game is None:
         return None
@@ -49,7 +65,14 @@ def _open_game(
         encode(state_payload(game)),
         game.colour_of(session_key),
         presence,
+        game.pk,
     )
+
+
+def _flag_deadline(game_id: str) -> int | None:
+    """Milliseconds until the side to move flags, or None if no clock runs."""
+    game = Game.objects.filter(public_id=game_id).first()
+    return None if game is None else deadline_ms(game, timezone.now())
 
 
 def _state_frame(game_id: str) -> str:
@@ -64,6 +87,9 @@ class GameConsumer(JsonHubConsumer):
     session_key: str | None
     colour: str | None = None
     present = False
+    game_pk: int | None = None
+    heartbeat: asyncio.Task[None] | None = None
+    flag_timer: asyncio.Task[None] | None = None
 
     async def connect(self) -> None:
         self.game_id = self.scope["url_route"]["kwargs"]["game"]
@@ -86,12 +112,17 @@ class GameConsumer(JsonHubConsumer):
             await self.send_error("No such game.")
             await self.close(code=CLOSE_NO_SUCH_GAME)
             return
-        frame, self.colour, presence = opened
+        frame, self.colour, presence, self.game_pk = opened
         self.present = True
         await self.send_frame(frame)
         await publish(self.group, presence)
+        self.heartbeat = asyncio.get_running_loop().create_task(self._beat())
 
     async def disconnect(self, code: int) -> None:
+        for task in (self.heartbeat, self.flag_timer):
+            if task is not None:
+                task.cancel()
+        self.heartbeat = self.flag_timer = None
         await super().disconnect(code)
         if self.present:
             self.present = False
@@ -104,6 +135,71 @@ class GameConsumer(JsonHubConsumer):
                 return
             if presence is not None:
                 await publish(self.group, presence)
+
+    async def _beat(self) -> None:
+        """Presence heartbeat: refresh this socket's row every few seconds and prune
+        rows of crashed processes, publishing the summary when that changed it."""
+        while not self.closed:
+            await asyncio.sleep(heartbeat_seconds())
+            try:
+                summary = await database_sync_to_async(services.presence_touch)(
+                    game_id=self.game_pk,
+                    channel=self.channel_name,
+                    session_key=self.session_key,
+                    colour=self.colour,
+                )
+                if summary is not None:
+                    await publish(self.group, summary)
+            except Exception:  # a database hiccup: the next beat tries again
+                logger.exception("chess presence heartbeat failed")
+
+    async def send_frame(self, frame: str) -> None:
+        """A seated player's socket re-arms the server-side flag timer on every
+        state it is sent, so a game ends on time even if no client claims it."""
+        if (
+            self.colour is not None
+            and not self.closed  # no timer may outlive the socket
+            and frame.startswith('{"type":"state"')
+        ):
+            self._arm_flag_timer(frame)
+        await super().send_frame(frame)
+
+    def _arm_flag_timer(self, frame: str) -> None:
+        if self.flag_timer is not None:
+            self.flag_timer.cancel()
+            self.flag_timer = None
+        try:
+            state = json.loads(frame)
+        except ValueError:
+            return
+        clock = state.get("clock")
+        if state.get("status") != "active" or not clock or not clock.get("running"):
+            return
+        left_ms = clock["white" if clock["running"] == "w" else "black"]
+        self.flag_timer = asyncio.get_running_loop().create_task(
+            self._flag_after(left_ms / 1000 + FLAG_GRACE_S)
+        )
+
+    async def _flag_after(self, delay: float) -> None:
+        """Sleep until the running clock is out, then end the game on time."""
+        for _ in range(FLAG_RETRIES):
+            await asyncio.sleep(delay)
+            try:
+                change = await database_sync_to_async(services.flag_check)(
+                    game_id=self.game_id, publish=False
+                )
+            except services.GameNotFound:
+                return
+            if change is not None:
+                # The state this publishes re-arms (cancels) timers; not this one.
+                self.flag_timer = None
+                await publish(self.group, change.frame)
+                await publish(LOBBY_GROUP, await database_sync_to_async(lobby_frame)())
+                return
+            left = await database_sync_to_async(_flag_deadline)(self.game_id)
+            if left is None:
+                return  # the game moved on or ended; its next state re-arms
+            delay = left / 1000 + FLAG_GRACE_S
 
     async def _run(self, kind: str, call: Callable[..., GameChange], **kw: Any) -> None:
         """Run one service, publish its change, or tell the sender why not."""
@@ -127,6 +223,8 @@ class GameConsumer(JsonHubConsumer):
         await publish(self.group, change.frame)
         if change.lobby_changed:
             await publish(LOBBY_GROUP, await database_sync_to_async(lobby_frame)())
+        if change.refused:  # the game ended on time instead
+            await self.send_error(change.refused, command=kind)
 
     async def handle_move(self, content: dict[str, Any]) -> None:
         uci = require_field(content, "uci", str)
@@ -159,6 +257,17 @@ class GameConsumer(JsonHubConsumer):
 
     async def handle_rematch(self, content: dict[str, Any]) -> None:
         await self._run("rematch", services.game_rematch)
+
+    async def handle_flag(self, content: dict[str, Any]) -> None:
+        """A player's claim that the side to move is out of time."""
+        await self._run("flag", services.game_flag)
+
+    async def handle_gone_claim(self, content: dict[str, Any]) -> None:
+        """Win (or draw) because the opponent has been gone long enough."""
+        outcome = content.get("outcome", "win")
+        if outcome not in ("win", "draw"):
+            raise ProtocolError('Field \'outcome\' must be "win" or "draw".')
+        await self._run("gone_claim", services.game_claim_gone, outcome=outcome)
 
     async def handle_sync(self, content: dict[str, Any]) -> None:
         """Full state to the sender only (after a gap, a timeout or a reconnect)."""

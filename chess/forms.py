@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from django import forms
 
+from chess.clock import PRESETS
 from chess.models import ColourChoice
+
+NO_CLOCK = "none"
+CUSTOM_CLOCK = "custom"
+TIME_CONTROLS = [
+    (NO_CLOCK, "No clock"),
+    *[(name, name) for name, _, _ in PRESETS],
+    (CUSTOM_CLOCK, "Custom"),
+]
 
 COMMANDS = [
     ("move", "Move"),
@@ -15,6 +24,8 @@ COMMANDS = [
     ("draw_claim", "Claim a draw"),
     ("abort", "Abort"),
     ("rematch", "Rematch"),
+    ("flag", "Claim a win on time"),
+    ("gone_claim", "Claim: opponent left"),
 ]
 
 
@@ -25,6 +36,44 @@ class GameCreateForm(forms.Form):
         initial=ColourChoice.RANDOM,
         widget=forms.RadioSelect,
     )
+    # Optional so that a bare {"colour": ...} post still makes an untimed game.
+    time_control = forms.ChoiceField(
+        label="Time control (minutes + seconds per move)",
+        choices=TIME_CONTROLS,
+        initial=NO_CLOCK,
+        required=False,
+        widget=forms.RadioSelect,
+    )
+    base_minutes = forms.IntegerField(
+        label="Custom: minutes per side",
+        min_value=1,
+        max_value=180,
+        required=False,
+    )
+    increment_seconds = forms.IntegerField(
+        label="Custom: seconds added per move",
+        min_value=0,
+        max_value=60,
+        required=False,
+    )
+
+    def clean(self) -> dict:
+        """Resolve the time control to `base_seconds` (None: untimed) and
+        `increment_seconds`."""
+        data = super().clean()
+        choice = data.get("time_control") or NO_CLOCK
+        presets = {name: (base, inc) for name, base, inc in PRESETS}
+        if choice == CUSTOM_CLOCK:
+            if data.get("base_minutes") is None and "base_minutes" not in self.errors:
+                self.add_error("base_minutes", "Enter the minutes per side (1-180).")
+            base = data.get("base_minutes")
+            data["base_seconds"] = base * 60 if base is not None else None
+            data["increment_seconds"] = data.get("increment_seconds") or 0
+        elif choice in presets:
+            data["base_seconds"], data["increment_seconds"] = presets[choice]
+        else:
+            data["base_seconds"], data["increment_seconds"] = None, 0
+        return data
 
 
 class CommandForm(forms.Form):

@@ -6,9 +6,14 @@ state can be built once per change and encoded once for every recipient.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
-from chess.models import Game, Status
+from django.utils import timezone
+
+from chess import clock
+from chess.conf import gone_claim_seconds
+from chess.models import Game, Status, Termination
 from chess.rules import Board
 
 # Solid glyphs for both sides (coloured by CSS) plus VS15, so that no platform
@@ -53,20 +58,44 @@ def status_text(game: Game, *, in_check: bool = False) -> str:
             how = f"{loser} resigned"
         elif game.termination == "checkmate":
             how = "Checkmate"
+        elif game.termination in (Termination.TIMEOUT, Termination.ABANDONED):
+            how = _loser_text(game)
         winner = {"1-0": "White wins", "0-1": "Black wins"}.get(game.result, "Draw")
         return f"{how}. {winner} ({game.result})."
     side = "White" if game.turn == "w" else "Black"
     return f"{side} to move{' (check)' if in_check else ''}."
 
 
-def state_payload(game: Game, board: Board | None = None) -> dict[str, Any]:
+def _loser_text(game: Game) -> str:
+    """Who lost on time or left; the ending side is not in `result` for a draw."""
+    if game.termination == Termination.TIMEOUT:
+        side = "White" if game.turn == "w" else "Black"  # the side to move flagged
+        if game.result == "1/2-1/2":
+            return f"{side} ran out of time, but the opponent cannot mate"
+        return f"{side} ran out of time"
+    if game.result == "1/2-1/2":
+        return "A player left; draw claimed"
+    side = "White" if game.result == "0-1" else "Black"
+    return f"{side} left the game"
+
+
+def _ms(moment: datetime | None) -> int | None:
+    return clock.epoch_ms(moment) if moment is not None else None
+
+
+def state_payload(
+    game: Game, board: Board | None = None, now: datetime | None = None
+) -> dict[str, Any]:
     """The full `state` message for every client of `game` (SPEC §3 protocol floor).
 
     `board` is the game's current board if the caller already has it (a move step
-    does); otherwise it is rebuilt from the stored moves.
+    does); otherwise it is rebuilt from the stored moves. `now` is the moment the
+    clocks are read at (the command's time; defaults to the current time).
     """
     if board is None:
         board = board_of(game)
+    if now is None:
+        now = timezone.now()
     moves = game.uci_list
     active = game.status == Status.ACTIVE
     check = board.king_in_check_square()
@@ -96,6 +125,13 @@ def state_payload(game: Game, board: Board | None = None) -> dict[str, Any]:
         "abortable": game.status in (Status.WAITING, Status.ACTIVE) and game.ply < 2,
         "rematch_offer": game.rematch_offer or None,
         "rematch": game.rematch_id,
+        "time_control": clock.label(game.clock_base_s, game.clock_increment_s),
+        "clock": clock.payload(game, now),
+        # When each player's sockets all closed (epoch ms) or null; the presence
+        # message carries the live values. The opponent may claim after
+        # `gone_claim_after` seconds.
+        "gone_since": {"w": _ms(game.white_gone_at), "b": _ms(game.black_gone_at)},
+        "gone_claim_after": gone_claim_seconds(),
         **material(game.fen),
     }
 

@@ -11,6 +11,7 @@ import secrets
 
 from django.db import models
 from django.urls import reverse
+from django.utils import timezone
 
 from chess.rules import STARTING_FEN
 
@@ -52,6 +53,8 @@ class Termination(models.TextChoices):
     RESIGNATION = "resignation", "Resignation"
     AGREEMENT = "agreement", "Draw by agreement"
     ABORTED = "aborted", "Aborted"
+    TIMEOUT = "timeout", "Time forfeit"
+    ABANDONED = "abandoned", "Opponent left (claimed)"
 
 
 class Result(models.TextChoices):
@@ -123,6 +126,24 @@ class Game(models.Model):
     version = models.PositiveIntegerField(
         default=1, help_text="Increases with every state change that is broadcast."
     )
+    # Clocks (see chess/clock.py). A null base means an untimed game. The stored
+    # remaining times are exact at `clock_at`; only the side to move's clock runs,
+    # so its current value is computed from the timestamp, never ticked.
+    clock_base_s = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Initial time per side (s); empty: untimed."
+    )
+    clock_increment_s = models.PositiveIntegerField(
+        default=0, help_text="Seconds added after each timed move."
+    )
+    white_ms = models.IntegerField(null=True, blank=True)
+    black_ms = models.IntegerField(null=True, blank=True)
+    clock_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the running clock last started."
+    )
+    # When each player's last socket closed (cleared when one opens again); the
+    # opponent may claim once it is older than CHESS_GONE_CLAIM_SECONDS.
+    white_gone_at = models.DateTimeField(null=True, blank=True)
+    black_gone_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     started_at = models.DateTimeField(null=True, blank=True)
@@ -157,6 +178,10 @@ class Game(models.Model):
     def turn(self) -> str:
         """The side to move, "w" or "b", read from the stored FEN."""
         return self.fen.split(" ", 2)[1]
+
+    @property
+    def is_timed(self) -> bool:
+        return self.clock_base_s is not None
 
     @property
     def is_over(self) -> bool:
@@ -202,7 +227,9 @@ class Presence(models.Model):
     """One open WebSocket on a game page: who is watching and which seats are online.
 
     Kept in the database (not in process memory) so counts are right across daphne
-    processes; rows go away when the socket closes.
+    processes; rows go away when the socket closes. Each consumer refreshes
+    `last_seen` on a heartbeat, and only fresh rows count, so the rows of a crashed
+    process stop counting on their own (and are pruned by the next live consumer).
     """
 
     game = models.ForeignKey(Game, on_delete=models.CASCADE, related_name="presences")
@@ -212,6 +239,7 @@ class Presence(models.Model):
         max_length=1, choices=Colour.choices, blank=True, default=""
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    last_seen = models.DateTimeField(default=timezone.now, db_index=True)
 
     def __str__(self) -> str:
         return f"{self.game.public_id} {self.colour or 'spectator'}"

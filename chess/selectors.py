@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from chess.clock import label
 from chess.models import Game, Status, Termination
 
 LOBBY_LIMIT = 20
@@ -25,11 +26,14 @@ def _rows(queryset: Any) -> list[dict[str, Any]]:
             "colour_choice",
             "created_at",
             "updated_at",
+            "clock_base_s",
+            "clock_increment_s",
         )
     )
     labels = dict(Termination.choices)
     for row in rows:
         row["termination_label"] = labels.get(row["termination"], "")
+        row["time_control"] = label(row["clock_base_s"], row["clock_increment_s"])
     return rows
 
 

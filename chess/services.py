@@ -12,17 +12,24 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from chess import clock
+from chess.conf import gone_claim_seconds, presence_ttl_seconds
 from chess.game_state import board_of, state_payload
 from chess.models import Colour, ColourChoice, Game, Move, Presence, Status, Termination
 from chess.rules import Board, IllegalMoveError
 from site_config.realtime import encode
 
 LOBBY_GROUP = "chess_lobby"
+# Time control bounds (the create form offers the same).
+MIN_BASE_SECONDS = 60
+MAX_BASE_SECONDS = 180 * 60
+MAX_INCREMENT_SECONDS = 60
 
 
 class GameError(ValueError):
@@ -31,6 +38,14 @@ class GameError(ValueError):
 
 class StaleMoveError(GameError):
     """A move for a ply that is already played (duplicate) or not yet reached."""
+
+
+class NotSeatedError(GameError):
+    """The sender holds no seat in the game (a spectator)."""
+
+
+class NotYourTurnError(GameError):
+    """A seated player tried to move while it is the opponent's turn."""
 
 
 class GameNotFound(GameError):
@@ -44,6 +59,10 @@ class GameChange:
     game: Game
     state: dict[str, Any]
     lobby_changed: bool = False
+    # Set when the command itself was not carried out although the game changed:
+    # the side to move's time had run out, so the game ended on time instead. The
+    # message goes to the sender as an error; the state goes to everyone.
+    refused: str | None = None
     frame: str = field(init=False)
 
     def __post_init__(self) -> None:
@@ -60,7 +79,9 @@ def _locked(game_id: str) -> Game:
 def _seat(game: Game, session_key: str | None) -> str:
     colour = game.colour_of(session_key)
     if colour is None:
-        raise GameError("Only the two seated players can do that; you are watching.")
+        raise NotSeatedError(
+            "Only the two seated players can do that; you are watching."
+        )
     return colour
 
 
@@ -71,12 +92,45 @@ def _require_active(game: Game) -> None:
         raise GameError("The game is over.")
 
 
-def _finish(game: Game, *, result: str, termination: str) -> None:
+def _finish(
+    game: Game, *, result: str, termination: str, now: datetime | None = None
+) -> None:
+    now = now or timezone.now()
+    clock.settle(game, now)  # the final times stay on the clocks
     game.status = Status.FINISHED
     game.result = result
     game.termination = termination
     game.draw_offer = ""
-    game.ended_at = timezone.now()
+    game.ended_at = now
+
+
+TIME_UP = "Time is up: the game ended on time before your command."
+
+
+def _flag_if_due(game: Game, now: datetime) -> bool:
+    """End the (locked) game on time if the side to move has no time left.
+
+    A loss for the side to move, or a draw when the opponent has no mating
+    material (SPEC: a flag against a bare king is a draw).
+    """
+    if not clock.flag_due(game, now):
+        return False
+    flagged = game.turn
+    winner = Colour.BLACK if flagged == Colour.WHITE else Colour.WHITE
+    if clock.can_mate(game.fen, winner):
+        result = "1-0" if winner == Colour.WHITE else "0-1"
+    else:
+        result = "1/2-1/2"
+    _finish(game, result=result, termination=Termination.TIMEOUT, now=now)
+    return True
+
+
+def _timeout_change(game: Game, now: datetime, *, publish: bool) -> GameChange | None:
+    """If the flag is due, end the game on time and return that change (with the
+    command refused); every command checks this first, inside its lock."""
+    if not _flag_if_due(game, now):
+        return None
+    return _commit(game, lobby_changed=True, publish=publish, now=now, refused=TIME_UP)
 
 
 def _commit(
@@ -85,11 +139,18 @@ def _commit(
     board: Board | None = None,
     lobby_changed: bool = False,
     publish: bool,
+    now: datetime | None = None,
+    refused: str | None = None,
 ) -> GameChange:
     """Bump the version, save, and (optionally) publish once the transaction commits."""
     game.version += 1
     game.save()
-    change = GameChange(game, state_payload(game, board), lobby_changed=lobby_changed)
+    change = GameChange(
+        game,
+        state_payload(game, board, now),
+        lobby_changed=lobby_changed,
+        refused=refused,
+    )
     if publish:
         transaction.on_commit(lambda: change_publish(change))
     return change
@@ -111,15 +172,31 @@ def game_create(
     session_key: str,
     name: str,
     colour: str = ColourChoice.RANDOM,
+    base_seconds: int | None = None,
+    increment_seconds: int = 0,
     publish: bool = True,
 ) -> Game:
-    """Open a game with the creator seated on `colour` (white, black or random)."""
+    """Open a game with the creator seated on `colour` (white, black or random).
+
+    `base_seconds` None makes an untimed game; otherwise each side gets that much
+    time plus `increment_seconds` per move.
+    """
     if colour not in ColourChoice.values:
         raise GameError("Choose white, black or random.")
+    if base_seconds is not None and not (
+        MIN_BASE_SECONDS <= base_seconds <= MAX_BASE_SECONDS
+    ):
+        raise GameError("The base time must be between 1 and 180 minutes.")
+    if not 0 <= increment_seconds <= MAX_INCREMENT_SECONDS:
+        raise GameError("The increment must be between 0 and 60 seconds.")
     seat = colour
     if seat == ColourChoice.RANDOM:
         seat = secrets.choice([ColourChoice.WHITE, ColourChoice.BLACK])
-    game = Game(colour_choice=colour)
+    game = Game(
+        colour_choice=colour,
+        clock_base_s=base_seconds,
+        clock_increment_s=increment_seconds if base_seconds is not None else 0,
+    )
     if seat == ColourChoice.WHITE:
         game.white_session, game.white_name = session_key, name
     else:
@@ -154,27 +231,39 @@ def game_join(
             game.black_session, game.black_name = session_key, name
         game.status = Status.ACTIVE
         game.started_at = timezone.now()
+        clock.start(game)
         return _commit(game, lobby_changed=True, publish=publish)
 
 
 def move_make(
-    *, game_id: str, session_key: str | None, uci: str, ply: int, publish: bool = True
+    *,
+    game_id: str,
+    session_key: str | None,
+    uci: str,
+    ply: int,
+    publish: bool = True,
+    now: datetime | None = None,
 ) -> GameChange:
     """Play `uci` for the seated player whose turn it is.
 
     `ply` is the number of half-moves the client believes were played; a mismatch
-    means a duplicate or stale move and is refused without changing anything.
+    means a duplicate or stale move and is refused without changing anything. A
+    move that arrives after the mover's time ran out ends the game on time instead
+    (the change carries `refused`).
     """
+    now = now or timezone.now()
     with transaction.atomic():
         game = _locked(game_id)
         colour = _seat(game, session_key)
+        if (timed_out := _timeout_change(game, now, publish=publish)) is not None:
+            return timed_out
         _require_active(game)
         if ply != game.ply:
             raise StaleMoveError(
                 f"Stale move: the game is at ply {game.ply}, not {ply}."
             )
         if game.turn != colour:
-            raise GameError("It is not your turn.")
+            raise NotYourTurnError("It is not your turn.")
         board = board_of(game)
         try:
             move = board.parse_uci(uci)
@@ -182,6 +271,7 @@ def move_make(
             raise GameError(f"Illegal move: {uci[:8]}.") from None
         san = board.san(move)
         board.push(move)
+        clock.on_move(game, colour, now)
         game.ply += 1
         game.fen = board.fen()
         game.moves_uci = f"{game.moves_uci} {move.uci()}".lstrip()
@@ -190,7 +280,9 @@ def move_make(
             game.draw_offer = ""  # the recipient moved on: the offer lapses
         outcome = board.outcome()
         if outcome is not None:
-            _finish(game, result=outcome.result, termination=outcome.termination)
+            _finish(
+                game, result=outcome.result, termination=outcome.termination, now=now
+            )
         try:
             Move.objects.create(
                 game=game, ply=game.ply, uci=move.uci(), san=san, fen_after=game.fen
@@ -201,78 +293,118 @@ def move_make(
             # whole command back.
             raise StaleMoveError("Stale move: that ply was just played.") from None
         return _commit(
-            game, board=board, lobby_changed=outcome is not None, publish=publish
+            game,
+            board=board,
+            lobby_changed=outcome is not None,
+            publish=publish,
+            now=now,
         )
 
 
 def game_resign(
-    *, game_id: str, session_key: str | None, publish: bool = True
+    *,
+    game_id: str,
+    session_key: str | None,
+    publish: bool = True,
+    now: datetime | None = None,
 ) -> GameChange:
     """The seated player gives up; the opponent wins."""
+    now = now or timezone.now()
     with transaction.atomic():
         game = _locked(game_id)
         colour = _seat(game, session_key)
+        if (timed_out := _timeout_change(game, now, publish=publish)) is not None:
+            return timed_out
         _require_active(game)
         _finish(
             game,
             result="0-1" if colour == Colour.WHITE else "1-0",
             termination=Termination.RESIGNATION,
+            now=now,
         )
-        return _commit(game, lobby_changed=True, publish=publish)
+        return _commit(game, lobby_changed=True, publish=publish, now=now)
 
 
 def draw_offer(
-    *, game_id: str, session_key: str | None, publish: bool = True
+    *,
+    game_id: str,
+    session_key: str | None,
+    publish: bool = True,
+    now: datetime | None = None,
 ) -> GameChange:
     """Offer a draw; if the opponent has already offered one, this accepts it."""
+    now = now or timezone.now()
     with transaction.atomic():
         game = _locked(game_id)
         colour = _seat(game, session_key)
+        if (timed_out := _timeout_change(game, now, publish=publish)) is not None:
+            return timed_out
         _require_active(game)
         if game.draw_offer == colour:
             raise GameError("You have already offered a draw.")
         if game.draw_offer:  # both sides want a draw
-            _finish(game, result="1/2-1/2", termination=Termination.AGREEMENT)
-            return _commit(game, lobby_changed=True, publish=publish)
+            _finish(game, result="1/2-1/2", termination=Termination.AGREEMENT, now=now)
+            return _commit(game, lobby_changed=True, publish=publish, now=now)
         game.draw_offer = colour
-        return _commit(game, publish=publish)
+        return _commit(game, publish=publish, now=now)
 
 
 def draw_accept(
-    *, game_id: str, session_key: str | None, publish: bool = True
+    *,
+    game_id: str,
+    session_key: str | None,
+    publish: bool = True,
+    now: datetime | None = None,
 ) -> GameChange:
     """Accept the opponent's pending draw offer."""
+    now = now or timezone.now()
     with transaction.atomic():
         game = _locked(game_id)
         colour = _seat(game, session_key)
+        if (timed_out := _timeout_change(game, now, publish=publish)) is not None:
+            return timed_out
         _require_active(game)
         if not game.draw_offer or game.draw_offer == colour:
             raise GameError("There is no draw offer to accept.")
-        _finish(game, result="1/2-1/2", termination=Termination.AGREEMENT)
-        return _commit(game, lobby_changed=True, publish=publish)
+        _finish(game, result="1/2-1/2", termination=Termination.AGREEMENT, now=now)
+        return _commit(game, lobby_changed=True, publish=publish, now=now)
 
 
 def draw_decline(
-    *, game_id: str, session_key: str | None, publish: bool = True
+    *,
+    game_id: str,
+    session_key: str | None,
+    publish: bool = True,
+    now: datetime | None = None,
 ) -> GameChange:
     """Decline the opponent's pending draw offer."""
+    now = now or timezone.now()
     with transaction.atomic():
         game = _locked(game_id)
         colour = _seat(game, session_key)
+        if (timed_out := _timeout_change(game, now, publish=publish)) is not None:
+            return timed_out
         _require_active(game)
         if not game.draw_offer or game.draw_offer == colour:
             raise GameError("There is no draw offer to decline.")
         game.draw_offer = ""
-        return _commit(game, publish=publish)
+        return _commit(game, publish=publish, now=now)
 
 
 def draw_claim(
-    *, game_id: str, session_key: str | None, publish: bool = True
+    *,
+    game_id: str,
+    session_key: str | None,
+    publish: bool = True,
+    now: datetime | None = None,
 ) -> GameChange:
     """Claim a draw by threefold repetition or the fifty-move rule."""
+    now = now or timezone.now()
     with transaction.atomic():
         game = _locked(game_id)
         _seat(game, session_key)
+        if (timed_out := _timeout_change(game, now, publish=publish)) is not None:
+            return timed_out
         _require_active(game)
         board = board_of(game)
         reason = board.claim_draw_reason()
@@ -281,8 +413,8 @@ def draw_claim(
                 "No draw can be claimed: the position has not occurred three times "
                 "and fifty moves have not passed without a capture or pawn move."
             )
-        _finish(game, result="1/2-1/2", termination=reason)
-        return _commit(game, board=board, lobby_changed=True, publish=publish)
+        _finish(game, result="1/2-1/2", termination=reason, now=now)
+        return _commit(game, board=board, lobby_changed=True, publish=publish, now=now)
 
 
 def game_abort(
@@ -341,51 +473,259 @@ def game_rematch(
             colour_choice=game.colour_choice,
             status=Status.ACTIVE,
             started_at=now,
+            clock_base_s=game.clock_base_s,
+            clock_increment_s=game.clock_increment_s,
         )
+        if next_game.is_timed:
+            clock.start(next_game)
+            next_game.save(update_fields=["white_ms", "black_ms", "clock_at"])
         game.rematch = next_game
         game.rematch_offer = ""
         return _commit(game, lobby_changed=True, publish=publish)
 
 
-def game_state(*, game_id: str) -> dict[str, Any]:
-    """The current full state of a game (for a new or resyncing client)."""
+def flag_check(
+    *, game_id: str, now: datetime | None = None, publish: bool = True
+) -> GameChange | None:
+    """End the game on time if the side to move's flag is due; None otherwise.
+
+    Nobody has to be connected: a consumer's timer, a page load, a state read or a
+    resync all call this. An unlocked read comes first, so merely looking at a game
+    whose clock has time left takes no lock.
+    """
+    now = now or timezone.now()
+    game = Game.objects.filter(public_id=game_id).first()
+    if game is None:
+        raise GameNotFound("No such game.")
+    if not clock.flag_due(game, now):
+        return None
+    with transaction.atomic():
+        game = _locked(game_id)
+        if not _flag_if_due(game, now):
+            return None  # another command got there first
+        return _commit(game, lobby_changed=True, publish=publish, now=now)
+
+
+def flags_sweep(*, now: datetime | None = None, limit: int = 50) -> int:
+    """Apply every due flag among running timed games (the lobby calls this, so a
+    game whose players both left does not linger "in progress"). Returns how many
+    games ended."""
+    now = now or timezone.now()
+    running = Game.objects.filter(
+        status=Status.ACTIVE, clock_base_s__isnull=False, clock_at__isnull=False
+    ).order_by("clock_at")[:limit]
+    due = [game.public_id for game in running if clock.flag_due(game, now)]
+    return sum(flag_check(game_id=game_id, now=now) is not None for game_id in due)
+
+
+def game_flag(
+    *,
+    game_id: str,
+    session_key: str | None,
+    publish: bool = True,
+    now: datetime | None = None,
+) -> GameChange:
+    """A player's claim (`{"type": "flag"}`) that the side to move is out of time."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        game = _locked(game_id)
+        _seat(game, session_key)
+        if _flag_if_due(game, now):
+            return _commit(game, lobby_changed=True, publish=publish, now=now)
+        _require_active(game)
+        if not game.is_timed:
+            raise GameError("This game has no clock.")
+        raise GameError("No flag: there is time left on the clock.")
+
+
+def _fresh_since(now: datetime) -> datetime:
+    """Presence rows seen before this moment belong to a dead socket or process."""
+    return now - timedelta(seconds=presence_ttl_seconds())
+
+
+def _gone_field(colour: str) -> str:
+    return "white_gone_at" if colour == Colour.WHITE else "black_gone_at"
+
+
+def gone_since(*, game: Game, colour: str, now: datetime) -> datetime | None:
+    """Since when every socket of `colour` has been closed (or silent), or None
+    while one is live or if that player never connected."""
+    seen = list(
+        Presence.objects.filter(game=game, colour=colour).values_list(
+            "last_seen", flat=True
+        )
+    )
+    fresh = _fresh_since(now)
+    if any(moment >= fresh for moment in seen):
+        return None
+    # A stale row (crashed process) counts from its last heartbeat.
+    candidates = [m for m in [getattr(game, _gone_field(colour)), *seen] if m]
+    return max(candidates) if candidates else None
+
+
+def game_claim_gone(
+    *,
+    game_id: str,
+    session_key: str | None,
+    outcome: str = "win",
+    publish: bool = True,
+    now: datetime | None = None,
+) -> GameChange:
+    """End the game because the opponent has been gone for CHESS_GONE_CLAIM_SECONDS:
+    `outcome` "win" (the claimer wins) or "draw"."""
+    if outcome not in ("win", "draw"):
+        raise GameError("Claim a win or a draw.")
+    now = now or timezone.now()
+    with transaction.atomic():
+        game = _locked(game_id)
+        colour = _seat(game, session_key)
+        if (timed_out := _timeout_change(game, now, publish=publish)) is not None:
+            return timed_out
+        _require_active(game)
+        opponent = Colour.BLACK if colour == Colour.WHITE else Colour.WHITE
+        since = gone_since(game=game, colour=opponent, now=now)
+        wait = gone_claim_seconds()
+        if since is None or (now - since).total_seconds() < wait:
+            raise GameError(
+                f"Your opponent has not been gone for {wait} seconds; keep waiting."
+            )
+        if outcome == "draw":
+            result = "1/2-1/2"
+        else:
+            result = "1-0" if colour == Colour.WHITE else "0-1"
+        _finish(game, result=result, termination=Termination.ABANDONED, now=now)
+        return _commit(game, lobby_changed=True, publish=publish, now=now)
+
+
+def game_state(
+    *, game_id: str, now: datetime | None = None, publish: bool = True
+) -> dict[str, Any]:
+    """The current full state of a game (for a new or resyncing client).
+
+    A flag that fell due while nobody was watching is applied first (and published),
+    so a game whose players both left still ends on time when anyone looks at it.
+    """
+    now = now or timezone.now()
+    change = flag_check(game_id=game_id, now=now, publish=publish)
+    if change is not None:
+        return change.state
     try:
         game = Game.objects.get(public_id=game_id)
     except Game.DoesNotExist:
         raise GameNotFound("No such game.") from None
-    return state_payload(game)
+    return state_payload(game, now=now)
 
 
 def presence_enter(
-    *, game: Game, channel: str, session_key: str | None
+    *,
+    game: Game,
+    channel: str,
+    session_key: str | None,
+    now: datetime | None = None,
 ) -> dict[str, Any]:
     """Record an open socket on a game; returns the new presence summary."""
+    now = now or timezone.now()
+    colour = game.colour_of(session_key) or ""
     Presence.objects.create(
         game=game,
         channel=channel,
         session_key=session_key or "",
-        colour=game.colour_of(session_key) or "",
+        colour=colour,
+        last_seen=now,
     )
-    return presence_summary(game_id=game.pk)
+    if colour:  # the player is back: no claim against them
+        Game.objects.filter(pk=game.pk).update(**{_gone_field(colour): None})
+    return presence_summary(game_id=game.pk, now=now)
 
 
-def presence_leave(*, channel: str) -> dict[str, Any] | None:
+def _mark_gone(game_id: int, colour: str, at: datetime, now: datetime) -> None:
+    """Record when `colour`'s last socket went, unless another is still live."""
+    if Presence.objects.filter(
+        game_id=game_id, colour=colour, last_seen__gte=_fresh_since(now)
+    ).exists():
+        return
+    field_name = _gone_field(colour)
+    Game.objects.filter(pk=game_id, **{f"{field_name}__isnull": True}).update(
+        **{field_name: at}
+    )
+
+
+def presence_leave(
+    *, channel: str, now: datetime | None = None
+) -> dict[str, Any] | None:
     """Forget a closed socket; returns the new summary of its game, if any."""
-    row = Presence.objects.filter(channel=channel).values_list("game_id").first()
+    now = now or timezone.now()
+    row = (
+        Presence.objects.filter(channel=channel)
+        .values_list("game_id", "colour")
+        .first()
+    )
     if row is None:
         return None
+    game_id, colour = row
     Presence.objects.filter(channel=channel).delete()
-    return presence_summary(game_id=row[0])
+    if colour:
+        _mark_gone(game_id, colour, now, now)
+    return presence_summary(game_id=game_id, now=now)
 
 
-def presence_summary(*, game_id: int) -> dict[str, Any]:
-    """`{"type": "presence", "white": bool, "black": bool, "spectators": int}`.
+def presence_touch(
+    *,
+    game_id: int,
+    channel: str,
+    session_key: str | None,
+    colour: str | None,
+    now: datetime | None = None,
+) -> dict[str, Any] | None:
+    """A socket's heartbeat: refresh its row and prune the game's stale rows.
 
-    Spectators are counted per session (two tabs of one visitor count once).
+    Stale rows are those of sockets whose process died without closing them (a
+    crash): they stop counting after the TTL anyway; pruning them here also records
+    when a crashed player went, for the opponent's claim. Returns the new summary
+    when anything changed (for publishing), else None.
     """
-    rows = Presence.objects.filter(game_id=game_id).values_list(
-        "colour", "session_key", "channel"
+    now = now or timezone.now()
+    changed = False
+    if not Presence.objects.filter(channel=channel).update(last_seen=now):
+        # Pruned while this process was stalled: count it again.
+        Presence.objects.create(
+            game_id=game_id,
+            channel=channel,
+            session_key=session_key or "",
+            colour=colour or "",
+            last_seen=now,
+        )
+        if colour:
+            Game.objects.filter(pk=game_id).update(**{_gone_field(colour): None})
+        changed = True
+    stale = list(
+        Presence.objects.filter(
+            game_id=game_id, last_seen__lt=_fresh_since(now)
+        ).values_list("pk", "colour", "last_seen")
     )
+    if stale:
+        Presence.objects.filter(pk__in=[pk for pk, _, _ in stale]).delete()
+        last: dict[str, datetime] = {}
+        for _, row_colour, seen in stale:
+            if row_colour:
+                last[row_colour] = max(seen, last.get(row_colour, seen))
+        for row_colour, seen in last.items():
+            _mark_gone(game_id, row_colour, seen, now)
+        changed = True
+    return presence_summary(game_id=game_id, now=now) if changed else None
+
+
+def presence_summary(*, game_id: int, now: datetime | None = None) -> dict[str, Any]:
+    """`{"type": "presence", "white": bool, "black": bool, "spectators": int, ...}`.
+
+    Only fresh rows count (see `Presence`). Spectators are counted per session (two
+    tabs of one visitor count once). `gone_since` gives, per colour, when that
+    player's sockets all closed (epoch ms) or null; `now` is the server time.
+    """
+    now = now or timezone.now()
+    rows = Presence.objects.filter(
+        game_id=game_id, last_seen__gte=_fresh_since(now)
+    ).values_list("colour", "session_key", "channel")
     colours = set()
     watchers = set()
     for colour, session_key, channel in rows:
@@ -393,9 +733,24 @@ def presence_summary(*, game_id: int) -> dict[str, Any]:
             colours.add(colour)
         else:
             watchers.add(session_key or channel)
+    gone = (
+        Game.objects.filter(pk=game_id)
+        .values_list("white_gone_at", "black_gone_at")
+        .first()
+    ) or (None, None)
     return {
         "type": "presence",
         "white": Colour.WHITE in colours,
         "black": Colour.BLACK in colours,
         "spectators": len(watchers),
+        "gone_since": {
+            "w": None
+            if Colour.WHITE in colours or not gone[0]
+            else clock.epoch_ms(gone[0]),
+            "b": None
+            if Colour.BLACK in colours or not gone[1]
+            else clock.epoch_ms(gone[1]),
+        },
+        "gone_claim_after": gone_claim_seconds(),
+        "now": clock.epoch_ms(now),
     }

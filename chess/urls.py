@@ -12,4 +12,5 @@ urlpatterns = [
     path("<slug:public_id>/command/", views.game_command, name="command"),
     path("<slug:public_id>/pgn/", views.game_pgn, name="pgn"),
     path("<slug:public_id>/state.json", views.game_state_json, name="state"),
+    path("<slug:public_id>/move.json", views.game_move_json, name="move_json"),
 ]

@@ -5,16 +5,21 @@ Views only parse input, call one service and redirect (PRG) or render.
 
 from __future__ import annotations
 
+import json
+import re
 from typing import Any
 
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import urlencode
+from django.views.decorators.csrf import ensure_csrf_cookie
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from chess import services
+from chess.conf import gone_claim_seconds
 from chess.forms import CommandForm, GameCreateForm
 from chess.game_state import PIECE_GLYPHS, board_of, squares, state_payload
 from chess.models import Game, Status
@@ -29,7 +34,10 @@ COMMAND_SERVICES = {
     "draw_claim": services.draw_claim,
     "abort": services.game_abort,
     "rematch": services.game_rematch,
+    "flag": services.game_flag,
+    "gone_claim": services.game_claim_gone,
 }
+UCI_PATTERN = re.compile(r"^[a-h][1-8][a-h][1-8][qrbn]?$")
 
 
 def _name_first(request: HttpRequest, next_url: str) -> HttpResponse:
@@ -58,8 +66,11 @@ def lobby(request: HttpRequest) -> HttpResponse:
                 session_key=identity.session_key or "",
                 name=identity.name or "",
                 colour=form.cleaned_data["colour"],
+                base_seconds=form.cleaned_data["base_seconds"],
+                increment_seconds=form.cleaned_data["increment_seconds"],
             )
             return redirect(game)
+    services.flags_sweep()  # games whose players left must not stay "in progress"
     return render(request, "chess/lobby.html", {"form": form, "lobby": lobby_games()})
 
 
@@ -83,7 +94,38 @@ def controls_for(state: dict[str, Any], colour: str | None) -> dict[str, bool]:
         and not state["rematch"]
         and offer_r == colour,
         "rematch_link": bool(state["rematch"]),
+        # The JS shows it once the opponent has been gone long enough (from the
+        # presence messages); the page load computes it (`_gone_claimable`).
+        "gone_claim": False,
     }
+
+
+def _gone_claimable(game: Game, colour: str | None) -> bool:
+    """Whether `colour`'s opponent has been gone long enough to claim, right now."""
+    if colour is None or game.status != Status.ACTIVE:
+        return False
+    now = timezone.now()
+    since = services.gone_since(
+        game=game, colour="b" if colour == "w" else "w", now=now
+    )
+    return since is not None and (now - since).total_seconds() >= gone_claim_seconds()
+
+
+def clock_text(ms: int) -> str:
+    """Remaining time as shown on the clock: m:ss, or s.t under ten seconds."""
+    ms = max(ms, 0)
+    if ms < 10_000:
+        return f"{ms // 1000}.{ms % 1000 // 100}"
+    seconds = ms // 1000
+    return f"{seconds // 60}:{seconds % 60:02d}"
+
+
+def clock_texts(state: dict[str, Any]) -> dict[str, str] | None:
+    """Both clocks as text for the server-rendered page, or None if untimed."""
+    clock = state["clock"]
+    if clock is None:
+        return None
+    return {"w": clock_text(clock["white"]), "b": clock_text(clock["black"])}
 
 
 def captured_glyphs(state: dict[str, Any]) -> dict[str, str]:
@@ -96,6 +138,8 @@ def captured_glyphs(state: dict[str, Any]) -> dict[str, str]:
 
 @require_GET
 def game_detail(request: HttpRequest, public_id: str) -> HttpResponse:
+    _game_or_404(public_id)
+    services.flag_check(game_id=public_id)  # a due flag ends the game first
     game = _game_or_404(public_id)
     identity: Identity = identity_from_request(request)
     colour = game.colour_of(identity.session_key)
@@ -109,7 +153,11 @@ def game_detail(request: HttpRequest, public_id: str) -> HttpResponse:
         "flipped": colour == "b",
         "squares": squares(game.fen, flipped=colour == "b"),
         "can_join": game.status == Status.WAITING and colour is None,
-        "controls": controls_for(state, colour),
+        "controls": {
+            **controls_for(state, colour),
+            "gone_claim": _gone_claimable(game, colour),
+        },
+        "clocks": clock_texts(state),
         "captured": captured_glyphs(state),
         "advantage": {
             "w": max(state["advantage"], 0),
@@ -160,18 +208,21 @@ def game_command(request: HttpRequest, public_id: str) -> HttpResponse:
     command = form.cleaned_data["command"]
     try:
         if command == "move":
-            services.move_make(
+            change = services.move_make(
                 game_id=public_id,
                 session_key=identity.session_key,
                 uci=form.cleaned_data["uci"],
                 ply=form.cleaned_data["ply"],
             )
         else:
-            COMMAND_SERVICES[command](
+            change = COMMAND_SERVICES[command](
                 game_id=public_id, session_key=identity.session_key
             )
     except services.GameError as exc:
         messages.error(request, str(exc))
+    else:
+        if change.refused:
+            messages.error(request, change.refused)
     return redirect(game)
 
 
@@ -197,9 +248,58 @@ def game_pgn(request: HttpRequest, public_id: str) -> HttpResponse:
 
 
 @require_GET
+@ensure_csrf_cookie  # bots read the csrftoken cookie here for their POSTs
 def game_state_json(request: HttpRequest, public_id: str) -> JsonResponse:
-    """The full state as JSON (the same payload as the WebSocket `state` message)."""
+    """The full state as JSON (the same payload as the WebSocket `state` message).
+
+    A flag that fell due while nobody was connected is applied first.
+    """
     game = _game_or_404(public_id)
-    state = state_payload(game)
+    state = services.game_state(game_id=public_id)
     state["you"] = game.colour_of(identity_from_request(request).session_key)
+    return JsonResponse(state)
+
+
+def _api_error(message: str, status: int, **extra: Any) -> JsonResponse:
+    return JsonResponse({"error": message, **extra}, status=status)
+
+
+@require_POST
+def game_move_json(request: HttpRequest, public_id: str) -> JsonResponse:
+    """Bot API: make a move as the seated session, `{"uci": "e2e4", "ply": n}`.
+
+    Authenticated by the session cookie and CSRF-protected like every POST (send
+    the `csrftoken` cookie's value as `X-CSRFToken`). 200 with the new state; 400
+    with `error` for malformed, illegal or stale moves (stale ones also carry the
+    current `state`); 403 for a spectator or out of turn; 404 for an unknown game.
+    Goes through the same row-locked service as the socket and is broadcast.
+    """
+    if game_get(public_id) is None:
+        return _api_error("No such game.", 404)
+    session_key = identity_from_request(request).session_key
+    try:
+        body = json.loads(request.body)
+    except ValueError:
+        return _api_error("The body must be JSON.", 400)
+    uci = body.get("uci") if isinstance(body, dict) else None
+    ply = body.get("ply") if isinstance(body, dict) else None
+    if not isinstance(uci, str) or not UCI_PATTERN.match(uci):
+        return _api_error('Malformed move: send {"uci": "e2e4", "ply": <int>}.', 400)
+    if not isinstance(ply, int) or isinstance(ply, bool) or ply < 0:
+        return _api_error("Malformed move: ply must be an integer >= 0.", 400)
+    try:
+        change = services.move_make(
+            game_id=public_id, session_key=session_key, uci=uci, ply=ply
+        )
+    except services.GameNotFound:
+        return _api_error("No such game.", 404)
+    except (services.NotSeatedError, services.NotYourTurnError) as exc:
+        return _api_error(str(exc), 403)
+    except services.StaleMoveError as exc:
+        return _api_error(str(exc), 400, state=services.game_state(game_id=public_id))
+    except services.GameError as exc:
+        return _api_error(str(exc), 400)
+    state = {**change.state, "you": change.game.colour_of(session_key)}
+    if change.refused:
+        return _api_error(change.refused, 400, state=state)
     return JsonResponse(state)

@@ -148,3 +148,49 @@ def test_draw_by_agreement_then_rematch_then_resignation(daphne_server, new_page
     bob.get_by_role("button", name="Really resign?").click()
     for page in (ann, bob):
         status_shows(page, "White resigned. Black wins")
+
+
+def test_timed_game_clocks_count_down_and_flag(daphne_server, new_page):
+    """A 1+0 game: the clocks show and run; a clock that reaches zero ends the game
+    on time on both screens (the page claims the flag, the server decides)."""
+    import sqlite3
+    from datetime import UTC, datetime
+
+    base = daphne_server.url
+    ann = visitor(new_page, base, "Ann Clock")
+    ann.goto(f"{base}/chess/")
+    ann.get_by_label("White").check()
+    ann.get_by_label("1+0").check()
+    ann.get_by_role("button", name="Create game").click()
+    ann.wait_for_url(re.compile(r"/chess/[a-z0-9]+/$"))
+    game_id = ann.url.rstrip("/").rsplit("/", 1)[-1]
+    assert ann.locator("#clock-w").inner_text() == "1:00"
+    bob = visitor(new_page, base, "Bob Clock")
+    bob.goto(ann.url)
+    bob.get_by_role("button", name="Join as Black").click()
+    bob.wait_for_selector("text=You play Black.")
+    wait_live(ann)
+    wait_live(bob)
+    ann.wait_for_function("document.getElementById('name-b').textContent !== ''")
+    play(ann, "e2e4")
+    wait_plies(bob, 1)
+    play(bob, "e7e5")
+    wait_plies(ann, 2)
+    # White's clock runs now (both sides have moved) and counts down on its own.
+    ann.wait_for_selector("#clock-w[data-running='true']")
+    ann.wait_for_function("document.getElementById('clock-w').textContent === '0:58'")
+    assert bob.locator("#clock-b").inner_text() == "1:00"
+
+    # Leave White two seconds (in the live server's database) and reload: the
+    # countdown reaches zero and the game ends on time everywhere.
+    now = datetime.now(UTC).replace(tzinfo=None).isoformat(sep=" ")
+    with sqlite3.connect(daphne_server.env["PARLOUR_SQLITE_PATH"]) as db:
+        db.execute(
+            "UPDATE chess_game SET white_ms = 2000, clock_at = ? WHERE public_id = ?",
+            (now, game_id),
+        )
+    ann.reload()
+    wait_live(ann)
+    for page in (ann, bob):
+        status_shows(page, "White ran out of time. Black wins")
+    assert ann.locator("#clock-w").inner_text() == "0.0"

@@ -18,6 +18,15 @@ let viewPly = null; // null: the live position; else a ply of the history
 let drag = null;
 let promotion = null; // { from, to }
 let errorTimer = null;
+// Clocks: the last state's clock and the local moment it arrived; the running side
+// counts down from there (the server stays the authority and flags on its own).
+let clockAt = performance.now();
+let flagSentAt = 0;
+// Presence: when each player's sockets all closed (server epoch ms) and the
+// server-minus-local clock offset, for the "opponent left" claim.
+let goneSince = state.gone_since || { w: null, b: null };
+let goneAfterMs = (state.gone_claim_after || 30) * 1000;
+let serverOffset = state.clock ? state.clock.now - Date.now() : 0;
 
 const $ = (id) => document.getElementById(id);
 const board = $("board");
@@ -170,10 +179,58 @@ function renderSide() {
   if (typedPly) typedPly.value = String(state.ply);
 }
 
+function clockText(ms) {
+  ms = Math.max(ms, 0);
+  if (ms < 10000) return `${Math.floor(ms / 1000)}.${Math.floor((ms % 1000) / 100)}`;
+  const seconds = Math.floor(ms / 1000);
+  return `${Math.floor(seconds / 60)}:${String(seconds % 60).padStart(2, "0")}`;
+}
+
+function clockLeft(side) {
+  const clock = state.clock;
+  const stored = side === "w" ? clock.white : clock.black;
+  if (clock.running !== side || state.status !== "active") return stored;
+  return stored - (performance.now() - clockAt);
+}
+
+function renderClocks() {
+  if (!state.clock) return;
+  for (const side of ["w", "b"]) {
+    const el = $(`clock-${side}`);
+    if (!el) continue;
+    const left = clockLeft(side);
+    el.textContent = clockText(left);
+    el.dataset.running = String(state.status === "active" && state.clock.running === side);
+    el.dataset.low = String(left < 10000);
+  }
+  const running = state.clock.running;
+  // Either player may claim the flag; the server checks it against its own clock
+  // (and ends the game by itself if nobody claims). At most one claim a second.
+  if (me && running && state.status === "active" && clockLeft(running) <= 0) {
+    const now = performance.now();
+    if (now - flagSentAt > 1000) {
+      flagSentAt = now;
+      socket.send({ type: "flag" });
+    }
+  }
+}
+
+function opponentGoneLongEnough() {
+  if (!me || state.status !== "active") return false;
+  const since = goneSince[me === "w" ? "b" : "w"];
+  return Boolean(since) && Date.now() + serverOffset - since >= goneAfterMs;
+}
+
+function renderGone() {
+  setHidden("gone_claim", !opponentGoneLongEnough());
+}
+
 function render() {
   renderBoard();
   renderMoves();
   renderSide();
+  renderClocks();
+  renderGone();
 }
 
 function showError(message) {
@@ -362,7 +419,9 @@ $("controls").addEventListener("submit", (event) => {
     }, 4000);
     return;
   }
-  socket.send({ type: btn.value });
+  const command = { type: btn.value };
+  if (btn.dataset.outcome) command.outcome = btn.dataset.outcome;
+  socket.send(command);
 });
 
 const typed = $("typed-move");
@@ -388,6 +447,8 @@ function onState(next) {
   const previous = state;
   if (newer) {
     state = next;
+    clockAt = performance.now();
+    if (state.clock) serverOffset = state.clock.now - Date.now();
     if (fens.length > state.ply + 1) fens.length = state.ply + 1;
     while (fens.length < state.ply) fens.push(null); // a gap: those plies stay unviewable
     fens[state.ply] = state.fen;
@@ -439,6 +500,10 @@ function onPresence(data) {
     $(`online-${colour}-text`).textContent = online ? "online" : "offline";
   }
   $("spectators").textContent = String(data.spectators);
+  if (data.gone_since) goneSince = data.gone_since;
+  if (data.gone_claim_after) goneAfterMs = data.gone_claim_after * 1000;
+  if (data.now) serverOffset = data.now - Date.now();
+  renderGone();
 }
 
 const socket = new LiveSocket(config.socket, {
@@ -451,9 +516,17 @@ const socket = new LiveSocket(config.socket, {
         clearPending();
         render();
       }
+      // An early automatic flag claim (a local timer running fast) is retried
+      // quietly; the server flags on its own timer anyway.
+      if (data.command === "flag") return;
       showError(data.message);
     }
   },
 });
 
 render();
+// Clocks count down between states; the "opponent left" buttons appear on time.
+setInterval(() => {
+  renderClocks();
+  renderGone();
+}, 100);

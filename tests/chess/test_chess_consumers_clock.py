@@ -1,0 +1,178 @@
+"""Clocks, flags, "opponent gone" claims, presence heartbeats and the bot API,
+through the game socket (full ASGI stack, in-memory layer)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from datetime import timedelta
+
+import pytest
+from asgiref.sync import sync_to_async
+from channels.db import database_sync_to_async
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+
+from chess import services
+from chess.models import Game, Presence
+from tests.chess.chess_support import Table, play, receive_type
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def timed(transactional_db, make_session):
+    """A 1+0 game where both sides have moved (White's clock runs)."""
+    white, black = make_session("Ann"), make_session("Bob")
+    game = services.game_create(
+        session_key=white, name="Ann", colour="white", base_seconds=60, publish=False
+    )
+    services.game_join(
+        game_id=game.public_id, session_key=black, name="Bob", publish=False
+    )
+    table = Table(game.public_id, white, black)
+    play(table, ["e2e4", "e7e5"])
+    return table
+
+
+def set_clock(game_id: str, *, white_ms: int, ago: float = 0) -> None:
+    Game.objects.filter(public_id=game_id).update(
+        white_ms=white_ms, clock_at=timezone.now() - timedelta(seconds=ago)
+    )
+
+
+async def connect(communicator, game_id, session_key):
+    comm = communicator(f"/ws/chess/{game_id}/", session_key)
+    connected, _ = await comm.connect()
+    assert connected
+    state = await receive_type(comm, "state")
+    return comm, state
+
+
+async def test_state_carries_both_clocks(timed, communicator):
+    comm, state = await connect(communicator, timed.game_id, timed.black)
+    clock = state["clock"]
+    assert clock["running"] == "w" and clock["black"] == 60_000
+    assert 55_000 < clock["white"] <= 60_000 and clock["initial"] == 60_000
+    assert state["time_control"] == "1+0"
+    await comm.disconnect()
+
+
+async def test_server_flags_without_any_client_command(timed, communicator):
+    await database_sync_to_async(set_clock)(timed.game_id, white_ms=300)
+    black, state = await connect(communicator, timed.game_id, timed.black)
+    assert state["status"] == "active"
+    ended = await receive_type(black, "state", wait=3)
+    assert ended["status"] == "finished" and ended["termination"] == "timeout"
+    assert ended["result"] == "0-1" and ended["clock"]["white"] == 0
+    await black.disconnect()
+
+
+async def test_opening_a_game_whose_flag_fell_applies_it(timed, communicator):
+    """Both players left; the clock ran out; the next visitor sees the result."""
+    await database_sync_to_async(set_clock)(timed.game_id, white_ms=5_000, ago=60)
+    comm, state = await connect(communicator, timed.game_id, None)
+    if state["status"] == "active":  # the published end may follow the first frame
+        state = await receive_type(comm, "state")
+    assert state["termination"] == "timeout" and state["result"] == "0-1"
+    await comm.disconnect()
+
+
+async def test_flag_claims_over_the_socket(timed, communicator):
+    black, _ = await connect(communicator, timed.game_id, timed.black)
+    await black.send_json_to({"type": "flag"})
+    error = await receive_type(black, "error")
+    assert "time left" in error["message"] and error["command"] == "flag"
+    await database_sync_to_async(set_clock)(timed.game_id, white_ms=-1)
+    await black.send_json_to({"type": "flag"})
+    state = await receive_type(black, "state")
+    assert state["termination"] == "timeout"
+    await black.disconnect()
+
+
+async def test_a_move_after_the_time_ran_out_ends_the_game(timed, communicator):
+    white, _ = await connect(communicator, timed.game_id, timed.white)
+    black, _ = await connect(communicator, timed.game_id, timed.black)
+    await database_sync_to_async(set_clock)(timed.game_id, white_ms=-1)
+    await white.send_json_to({"type": "move", "uci": "g1f3", "ply": 2})
+    state = await receive_type(white, "state")
+    assert state["status"] == "finished" and state["ply"] == 2
+    error = await receive_type(white, "error")
+    assert "Time is up" in error["message"] and error["command"] == "move"
+    assert (await receive_type(black, "state"))["result"] == "0-1"
+    for comm in (white, black):
+        await comm.disconnect()
+
+
+async def test_gone_claim_over_the_socket(timed, communicator, settings):
+    settings.CHESS_GONE_CLAIM_SECONDS = 0
+    black, _ = await connect(communicator, timed.game_id, timed.black)
+    await black.send_json_to({"type": "gone_claim"})
+    assert "not been gone" in (await receive_type(black, "error"))["message"]
+    white, _ = await connect(communicator, timed.game_id, timed.white)
+    await white.disconnect()
+    presence = await receive_type(black, "presence")
+    while presence["white"]:
+        presence = await receive_type(black, "presence")
+    assert presence["gone_since"]["w"] is not None
+    await black.send_json_to({"type": "gone_claim", "outcome": "maybe"})
+    assert "outcome" in (await receive_type(black, "error"))["message"]
+    await black.send_json_to({"type": "gone_claim", "outcome": "win"})
+    state = await receive_type(black, "state")
+    assert state["termination"] == "abandoned" and state["result"] == "0-1"
+    await black.disconnect()
+
+
+def add_dead_row(game_id: str, session_key: str, colour: str) -> None:
+    game = Game.objects.get(public_id=game_id)
+    Presence.objects.create(
+        game=game,
+        channel="dead-process!abc",
+        session_key=session_key,
+        colour=colour,
+        last_seen=timezone.now() - timedelta(seconds=60),
+    )
+
+
+async def test_heartbeat_prunes_rows_of_a_crashed_process(
+    timed, communicator, settings
+):
+    settings.CHESS_PRESENCE_HEARTBEAT_SECONDS = 0.1
+    await database_sync_to_async(add_dead_row)(timed.game_id, timed.white, "w")
+    black, _ = await connect(communicator, timed.game_id, timed.black)
+    first = await receive_type(black, "presence")
+    assert first["white"] is False and first["black"] is True  # stale: not counted
+    pruned = await receive_type(black, "presence", wait=2)
+    assert pruned["gone_since"]["w"] is not None
+    exists = database_sync_to_async(
+        Presence.objects.filter(channel="dead-process!abc").exists
+    )
+    assert not await exists()
+    # The live socket's own row keeps being refreshed.
+    await asyncio.sleep(0.4)
+    rows = await database_sync_to_async(
+        lambda: list(Presence.objects.values_list("colour", flat=True))
+    )()
+    assert rows == ["b"]
+    await black.disconnect()
+
+
+async def test_bot_move_over_http_reaches_the_sockets(timed, communicator):
+    black, _ = await connect(communicator, timed.game_id, timed.black)
+
+    def bot_move() -> tuple[int, dict]:
+        client = Client()
+        client.cookies["sessionid"] = timed.white
+        response = client.post(
+            reverse("chess:move_json", args=[timed.game_id]),
+            data=json.dumps({"uci": "g1f3", "ply": 2}),
+            content_type="application/json",
+        )
+        return response.status_code, response.json()
+
+    status, data = await sync_to_async(bot_move)()
+    assert status == 200 and data["you"] == "w"
+    state = await receive_type(black, "state")
+    assert state["moves"][-1] == "g1f3" and state["clock"]["running"] == "b"
+    await black.disconnect()
