@@ -15,6 +15,7 @@ from functools import wraps
 from typing import Any
 from urllib.parse import urlencode
 
+from django.apps import apps
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
@@ -50,6 +51,9 @@ class Identity:
 
 def identity_from_request(request: HttpRequest) -> Identity:
     """Return the identity of the request, creating the session if it has none yet."""
+    cached = getattr(request, "_parlour_identity", None)
+    if cached is not None and cached.session_key == request.session.session_key:
+        return cached
     session = request.session
     if not session.session_key:
         # A stable key from the first request on, so a seat or a wallet taken on
@@ -57,8 +61,13 @@ def identity_from_request(request: HttpRequest) -> Identity:
         session.save()
     user = getattr(request, "user", None)
     if user is not None and user.is_authenticated:
-        return Identity(session.session_key, user.get_username(), user.pk)
-    return Identity(session.session_key, session.get(SESSION_NAME_KEY))
+        identity = Identity(session.session_key, user.get_username(), user.pk)
+    else:
+        identity = Identity(session.session_key, session.get(SESSION_NAME_KEY))
+        if identity.name:
+            guest_keep_alive(session)
+    request._parlour_identity = identity  # type: ignore[attr-defined]
+    return identity
 
 
 async def identity_from_scope(scope: dict[str, Any]) -> Identity:
@@ -132,6 +141,45 @@ def guest_name_claim(*, session_key: str, name: str) -> Guest:
 def guest_name_release(*, session_key: str | None) -> None:
     if session_key:
         Guest.objects.filter(session_key=session_key).delete()
+
+
+GUEST_SEEN_KEY = "display_name_seen"
+GUEST_SEEN_EVERY = timedelta(hours=6)
+
+
+def guest_keep_alive(session: Any) -> None:
+    """Keep an active guest's name reserved: refresh `Guest.last_seen` now and then.
+
+    A name is free again once unused for the session age; without this, a guest who
+    stays active for longer would lose it to someone else while still using it.
+    """
+    now = timezone.now()
+    seen = session.get(GUEST_SEEN_KEY)
+    if seen is not None and now.timestamp() - seen < GUEST_SEEN_EVERY.total_seconds():
+        return
+    Guest.objects.filter(session_key=session.session_key).update(last_seen=now)
+    session[GUEST_SEEN_KEY] = now.timestamp()
+
+
+# Every model field that stores a session key: a visitor's seats and wallet follow
+# them when logging in or signing up changes their session key (fixation defence).
+SESSION_KEYED_FIELDS = (
+    ("chess", "Game", "white_session"),
+    ("chess", "Game", "black_session"),
+    ("roulette", "Wallet", "session_key"),
+)
+
+
+def session_rekey(*, old: str | None, new: str | None) -> None:
+    """Move everything owned by session `old` to session `new`."""
+    if not old or not new or old == new:
+        return
+    with transaction.atomic():
+        for app_label, model_name, field in SESSION_KEYED_FIELDS:
+            model = apps.get_model(app_label, model_name)
+            model.objects.filter(**{field: old}).update(**{field: new})
+        # Account holders go by their username; the guest name is free again.
+        guest_name_release(session_key=old)
 
 
 def name_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:

@@ -5,6 +5,7 @@ debug on). Production sets DJANGO_DEBUG=0 and a real DJANGO_SECRET_KEY; scaled
 mode adds DATABASE_URL (PostgreSQL) and REDIS_URL (Redis channel layer).
 """
 
+import json
 import os
 import tempfile
 from pathlib import Path
@@ -136,6 +137,8 @@ if REDIS_URL:
             "CONFIG": {
                 # redis-py's 5 s default read timeout kills idle consumers (1011).
                 "hosts": [{"address": REDIS_URL, "socket_timeout": None}],
+                # Used by the core layer only (Pub/Sub has no expiry): see above.
+                "group_expiry": 10 * 365 * 24 * 3600,
             },
         }
     }
@@ -143,7 +146,9 @@ else:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels.layers.InMemoryChannelLayer",
-            "CONFIG": {"capacity": 1000},
+            # A process's hub joins a group once and stays while it has members, so
+            # membership must not expire after the default day (see realtime.py).
+            "CONFIG": {"capacity": 1000, "group_expiry": 10 * 365 * 24 * 3600},
         }
     }
 
@@ -224,15 +229,23 @@ LOGGING = {
 # Largest WebSocket text frame the consumers accept; larger ones get an error frame.
 PARLOUR_MAX_FRAME_BYTES = 64 * 1024
 
-# Chat limits and timings: defaults and meaning in chat/conf.py; the environment may
-# override them (benchmarks raise flood control, crash tests shorten presence expiry).
-CHAT_TUNABLES = (
+# App limits and timings. Defaults and meaning live in chat/conf.py, chess/conf.py
+# and roulette/conf.py; the environment may override them (an operator's table
+# limits, a benchmark's flood control, a crash test's short presence expiry).
+NUMERIC_TUNABLES = (
     "CHAT_FLOOD_COUNT",
     "CHAT_FLOOD_SECONDS",
     "CHAT_TYPING_INTERVAL",
     "CHAT_PRESENCE_HEARTBEAT",
     "CHAT_PRESENCE_TTL",
+    "CHESS_GONE_CLAIM_SECONDS",
+    "CHESS_PRESENCE_HEARTBEAT_SECONDS",
+    "ROULETTE_STARTING_BANKROLL",
 )
-globals().update(
-    {name: float(os.environ[name]) for name in CHAT_TUNABLES if os.environ.get(name)}
-)
+for _name in NUMERIC_TUNABLES:
+    if os.environ.get(_name):
+        _value = float(os.environ[_name])
+        globals()[_name] = int(_value) if _value.is_integer() else _value
+if os.environ.get("ROULETTE_LIMITS"):
+    # e.g. ROULETTE_LIMITS='{"inside_max": 200, "outside_max": 1000}'
+    ROULETTE_LIMITS = json.loads(os.environ["ROULETTE_LIMITS"])

@@ -1,7 +1,6 @@
 """URL configuration: site pages, accounts, admin and one include per app."""
 
 from django.contrib import admin
-from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from site_config import views
@@ -10,8 +9,8 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("name/", views.choose_name, name="choose_name"),
     path("accounts/signup/", views.sign_up, name="signup"),
-    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
-    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/login/", views.LoginView.as_view(), name="login"),
+    path("accounts/logout/", views.LogoutView.as_view(), name="logout"),
     path("healthz", views.health, name="health"),
     path("favicon.ico", views.favicon),
     path("chat/", include("chat.urls")),

@@ -1,7 +1,10 @@
 """Site-wide pages: home, display name, sign up, and the health probe."""
 
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth import login
+from django.contrib.auth import views as auth_views
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
@@ -15,6 +18,7 @@ from site_config.identity import (
     guest_name_claim,
     guest_name_release,
     identity_from_request,
+    session_rekey,
 )
 from site_config.selectors import home_figures
 
@@ -69,8 +73,8 @@ def sign_up(request: HttpRequest) -> HttpResponse:
         form = SignUpForm(request.POST, session_key=identity.session_key)
         if form.is_valid():
             user = form.save()
-            guest_name_release(session_key=identity.session_key)
             login(request, user)
+            session_rekey(old=identity.session_key, new=request.session.session_key)
             messages.success(request, f"Welcome, {user.get_username()}.")
             return redirect(safe_next(request, request.GET.get("next")))
     else:
@@ -87,3 +91,19 @@ def health(request: HttpRequest) -> JsonResponse:
 @require_GET
 def favicon(request: HttpRequest) -> HttpResponse:
     return redirect(static("favicon.svg"), permanent=True)
+
+
+class LoginView(auth_views.LoginView):
+    """Django's login, keeping the visitor's seats and wallet across the new key."""
+
+    def form_valid(self, form: Any) -> HttpResponse:
+        old_key = self.request.session.session_key
+        response = super().form_valid(form)
+        session_rekey(old=old_key, new=self.request.session.session_key)
+        return response
+
+
+class LogoutView(auth_views.LogoutView):
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        guest_name_release(session_key=request.session.session_key)
+        return super().post(request, *args, **kwargs)
