@@ -10,7 +10,8 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from collections.abc import Callable
+import weakref
+from collections.abc import Callable, Coroutine
 from typing import Any
 
 from channels.db import database_sync_to_async
@@ -42,6 +43,83 @@ MAX_GAME_ID_LENGTH = 16  # Game.public_id's max_length
 # that it never comes a hair early (and then has to re-arm).
 FLAG_GRACE_S = 0.05
 FLAG_RETRIES = 3
+# Close code when opening the game failed on our side (the client reconnects).
+CLOSE_SERVER_ERROR = 1011
+
+# Tasks started here and not yet finished: the event loop holds only weak references
+# to tasks, so one nobody references could be garbage-collected mid-run.
+_tasks: set[asyncio.Task[None]] = set()
+
+
+def spawn(coro: Coroutine[Any, Any, None]) -> asyncio.Task[None]:
+    """Start `coro` as a task that stays referenced until it is done."""
+    task = asyncio.get_running_loop().create_task(coro)
+    _tasks.add(task)
+    task.add_done_callback(_tasks.discard)
+    return task
+
+
+class PresenceHeartbeat:
+    """One task per event loop (i.e. per process) that keeps the presence rows of
+    all this process's game sockets fresh with one UPDATE per interval, sweeps the
+    rows of dead processes, and publishes the presence of every game that changed.
+    """
+
+    def __init__(self) -> None:
+        # channel name -> (the game's group, what restores the row if pruned)
+        self.connections: dict[str, tuple[str, services.PresenceSeat]] = {}
+        self.task: asyncio.Task[None] | None = None
+
+    def add(self, channel: str, group: str, seat: services.PresenceSeat) -> None:
+        self.connections[channel] = (group, seat)
+        if self.task is None or self.task.done():
+            self.task = spawn(self.run())
+
+    def discard(self, channel: str) -> None:
+        self.connections.pop(channel, None)
+        if not self.connections and self.task is not None:
+            self.task.cancel()
+            self.task = None
+
+    async def run(self) -> None:
+        while self.connections:
+            await asyncio.sleep(heartbeat_seconds())
+            try:
+                await self.beat()
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # a database hiccup: the next beat tries again
+                logger.exception("chess presence heartbeat failed")
+
+    async def beat(self) -> None:
+        sockets = dict(self.connections)
+        result = await database_sync_to_async(services.presence_heartbeat)(
+            connections={channel: seat for channel, (_, seat) in sockets.items()}
+        )
+        for group, summary in result.summaries.items():
+            await publish(group, summary)
+        for channel in result.restored:
+            if channel not in self.connections:
+                # The socket closed while its row was being restored: undo that.
+                summary = await database_sync_to_async(services.presence_leave)(
+                    channel=channel
+                )
+                if summary is not None:
+                    await publish(sockets[channel][0], summary)
+
+
+_heartbeats: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, PresenceHeartbeat] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def heartbeat() -> PresenceHeartbeat:
+    """This process's (this event loop's) presence heartbeat."""
+    loop = asyncio.get_running_loop()
+    beat = _heartbeats.get(loop)
+    if beat is None:
+        beat = _heartbeats[loop] = PresenceHeartbeat()
+    return beat
 
 
 def _open_game(
@@ -86,9 +164,10 @@ class GameConsumer(JsonHubConsumer):
     group: str
     session_key: str | None
     colour: str | None = None
+    # True while this socket may have a presence row (from just before it is
+    # written until disconnect() has removed it).
     present = False
     game_pk: int | None = None
-    heartbeat: asyncio.Task[None] | None = None
     flag_timer: asyncio.Task[None] | None = None
 
     async def connect(self) -> None:
@@ -105,24 +184,51 @@ class GameConsumer(JsonHubConsumer):
         # Join before reading the state, so no change can fall between the two;
         # a state the client receives twice is dropped by its version.
         await self.hub_join(self.group)
+        try:
+            await self._open()
+        except Exception:
+            # E.g. the database or the channel layer is down. Without this, the
+            # hub would keep delivering to a dead consumer and the presence row
+            # would count as online until swept: undo both, and let the client
+            # reconnect (1011 is not a fatal code for it).
+            logger.exception("could not open chess game %s", self.game_id)
+            await self._abandon()
+
+    async def _open(self) -> None:
+        self.present = True  # from here on a row may exist, even if this fails
         opened = await database_sync_to_async(_open_game)(
             self.game_id, self.channel_name, self.session_key
         )
         if opened is None:
+            self.present = False
             await self.send_error("No such game.")
             await self.close(code=CLOSE_NO_SUCH_GAME)
             return
         frame, self.colour, presence, self.game_pk = opened
-        self.present = True
+        heartbeat().add(
+            self.channel_name,
+            self.group,
+            services.PresenceSeat(self.game_pk, self.session_key, self.colour),
+        )
         await self.send_frame(frame)
         await publish(self.group, presence)
-        self.heartbeat = asyncio.get_running_loop().create_task(self._beat())
+
+    async def _abandon(self) -> None:
+        """After a failed connect: close (the client reconnects), then clean up as
+        a disconnect does (which may run again when the close lands: it is safe)."""
+        try:
+            await self.send_error("Could not open the game; reconnecting.")
+            await self.close(code=CLOSE_SERVER_ERROR)
+        except Exception:
+            logger.debug("could not close the socket", exc_info=True)
+        await self.disconnect(CLOSE_SERVER_ERROR)
 
     async def disconnect(self, code: int) -> None:
-        for task in (self.heartbeat, self.flag_timer):
-            if task is not None:
-                task.cancel()
-        self.heartbeat = self.flag_timer = None
+        if self.flag_timer is not None:
+            self.flag_timer.cancel()
+            self.flag_timer = None
+        if hasattr(self, "channel_name"):
+            heartbeat().discard(self.channel_name)
         await super().disconnect(code)
         if self.present:
             self.present = False
@@ -135,23 +241,6 @@ class GameConsumer(JsonHubConsumer):
                 return
             if presence is not None:
                 await publish(self.group, presence)
-
-    async def _beat(self) -> None:
-        """Presence heartbeat: refresh this socket's row every few seconds and prune
-        rows of crashed processes, publishing the summary when that changed it."""
-        while not self.closed:
-            await asyncio.sleep(heartbeat_seconds())
-            try:
-                summary = await database_sync_to_async(services.presence_touch)(
-                    game_id=self.game_pk,
-                    channel=self.channel_name,
-                    session_key=self.session_key,
-                    colour=self.colour,
-                )
-                if summary is not None:
-                    await publish(self.group, summary)
-            except Exception:  # a database hiccup: the next beat tries again
-                logger.exception("chess presence heartbeat failed")
 
     async def send_frame(self, frame: str) -> None:
         """A seated player's socket re-arms the server-side flag timer on every
@@ -176,9 +265,7 @@ class GameConsumer(JsonHubConsumer):
         if state.get("status") != "active" or not clock or not clock.get("running"):
             return
         left_ms = clock["white" if clock["running"] == "w" else "black"]
-        self.flag_timer = asyncio.get_running_loop().create_task(
-            self._flag_after(left_ms / 1000 + FLAG_GRACE_S)
-        )
+        self.flag_timer = spawn(self._flag_after(left_ms / 1000 + FLAG_GRACE_S))
 
     async def _flag_after(self, delay: float) -> None:
         """Sleep until the running clock is out, then end the game on time."""

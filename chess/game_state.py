@@ -100,7 +100,7 @@ def state_payload(
     active = game.status == Status.ACTIVE
     check = board.king_in_check_square()
     claim = board.claim_draw_reason() if active else None
-    return {
+    state = {
         "type": "state",
         "game": game.public_id,
         "version": game.version,
@@ -133,6 +133,43 @@ def state_payload(
         "gone_since": {"w": _ms(game.white_gone_at), "b": _ms(game.black_gone_at)},
         "gone_claim_after": gone_claim_seconds(),
         **material(game.fen),
+    }
+    # What each player's page shows (spectators: none); the same rules render the
+    # page, so the client decides nothing here.
+    state["controls"] = {
+        colour: [name for name, shown in controls_for(state, colour).items() if shown]
+        for colour in ("w", "b")
+    }
+    return state
+
+
+def controls_for(state: dict[str, Any], colour: str | None) -> dict[str, bool]:
+    """Which command controls a viewer of `state` sees (`colour` None: a spectator).
+
+    The page renders these; every state carries them per seat (`controls`), so
+    the live page applies exactly the same rules. `gone_claim` is always False
+    here: it depends on the time since the opponent left, which the page tracks
+    (the view computes it for the first render).
+    """
+    seated = colour is not None
+    active = state["status"] == Status.ACTIVE
+    offer = state["draw_offer"]
+    over = state["status"] in (Status.FINISHED, Status.ABORTED)
+    offer_r = state["rematch_offer"]
+    return {
+        "resign": seated and active,
+        "draw_offer": seated and active and not offer,
+        "draw_answer": seated and active and bool(offer) and offer != colour,
+        "draw_pending": seated and active and offer == colour,
+        "draw_claim": seated and active and bool(state["claimable"]),
+        "abort": seated and state["abortable"],
+        "rematch": seated and over and not state["rematch"] and offer_r != colour,
+        "rematch_pending": seated
+        and over
+        and not state["rematch"]
+        and offer_r == colour,
+        "rematch_link": bool(state["rematch"]),
+        "gone_claim": False,
     }
 
 

@@ -11,6 +11,7 @@ consumer passes `publish=False` and publishes from its own event loop instead.
 from __future__ import annotations
 
 import secrets
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -117,7 +118,7 @@ def _flag_if_due(game: Game, now: datetime) -> bool:
         return False
     flagged = game.turn
     winner = Colour.BLACK if flagged == Colour.WHITE else Colour.WHITE
-    if clock.can_mate(game.fen, winner):
+    if Board.from_fen(game.fen).has_mating_material(winner):
         result = "1-0" if winner == Colour.WHITE else "0-1"
     else:
         result = "1/2-1/2"
@@ -669,50 +670,110 @@ def presence_leave(
     return presence_summary(game_id=game_id, now=now)
 
 
-def presence_touch(
-    *,
-    game_id: int,
-    channel: str,
-    session_key: str | None,
-    colour: str | None,
-    now: datetime | None = None,
-) -> dict[str, Any] | None:
-    """A socket's heartbeat: refresh its row and prune the game's stale rows.
+@dataclass(frozen=True)
+class PresenceSeat:
+    """What a live socket's heartbeat needs to restore its row if it was pruned."""
 
-    Stale rows are those of sockets whose process died without closing them (a
-    crash): they stop counting after the TTL anyway; pruning them here also records
-    when a crashed player went, for the opponent's claim. Returns the new summary
-    when anything changed (for publishing), else None.
+    game_id: int
+    session_key: str | None
+    colour: str | None
+
+
+@dataclass
+class HeartbeatResult:
+    """New presence summaries to publish, keyed by the game's realtime group, and
+    the channels whose pruned rows the heartbeat re-created."""
+
+    summaries: dict[str, dict[str, Any]]
+    restored: list[str]
+
+
+def presence_heartbeat(
+    *, connections: Mapping[str, PresenceSeat], now: datetime | None = None
+) -> HeartbeatResult:
+    """One process's presence heartbeat: refresh all its sockets' rows with one
+    UPDATE, then sweep the stale rows of every game.
+
+    `connections` maps each open socket's channel name to its seat. A socket whose
+    row was pruned while this process was stalled is counted again. Stale rows are
+    those of sockets whose process died without closing them (a crash): they stop
+    counting after the TTL anyway; deleting them here also records when a crashed
+    player went, for the opponent's claim. Returns the new summary of every game
+    whose presence this changed (for publishing); usually none.
     """
     now = now or timezone.now()
-    changed = False
-    if not Presence.objects.filter(channel=channel).update(last_seen=now):
-        # Pruned while this process was stalled: count it again.
-        Presence.objects.create(
-            game_id=game_id,
-            channel=channel,
-            session_key=session_key or "",
-            colour=colour or "",
-            last_seen=now,
-        )
-        if colour:
-            Game.objects.filter(pk=game_id).update(**{_gone_field(colour): None})
-        changed = True
-    stale = list(
-        Presence.objects.filter(
-            game_id=game_id, last_seen__lt=_fresh_since(now)
-        ).values_list("pk", "colour", "last_seen")
+    changed: set[int] = set()
+    restored: list[str] = []
+    if connections:
+        channels = list(connections)
+        refreshed = Presence.objects.filter(channel__in=channels).update(last_seen=now)
+        if refreshed < len(channels):
+            alive = set(
+                Presence.objects.filter(channel__in=channels).values_list(
+                    "channel", flat=True
+                )
+            )
+            for channel in channels:
+                if channel not in alive and _presence_restore(
+                    channel, connections[channel], now
+                ):
+                    changed.add(connections[channel].game_id)
+                    restored.append(channel)
+    changed |= _presence_sweep(now)
+    if not changed:
+        return HeartbeatResult({}, restored)
+    games = Game.objects.filter(pk__in=changed).only("pk", "public_id").order_by("pk")
+    return HeartbeatResult(
+        {game.group: presence_summary(game_id=game.pk, now=now) for game in games},
+        restored,
     )
-    if stale:
-        Presence.objects.filter(pk__in=[pk for pk, _, _ in stale]).delete()
+
+
+def _presence_restore(channel: str, seat: PresenceSeat, now: datetime) -> bool:
+    """Re-create the row of a live socket that a sweep pruned (a stalled process)."""
+    if not Game.objects.filter(pk=seat.game_id).exists():
+        return False  # the game was deleted under the socket
+    try:
+        with transaction.atomic():
+            Presence.objects.create(
+                game_id=seat.game_id,
+                channel=channel,
+                session_key=seat.session_key or "",
+                colour=seat.colour or "",
+                last_seen=now,
+            )
+    except IntegrityError:  # the row came back meanwhile (or the game went)
+        return False
+    if seat.colour:  # the player is back: no claim against them
+        Game.objects.filter(pk=seat.game_id).update(**{_gone_field(seat.colour): None})
+    return True
+
+
+def _presence_sweep(now: datetime) -> set[int]:
+    """Delete every stale row and record when each player thereby went; returns
+    the games whose rows this call deleted (several processes may sweep at once:
+    a game is reported by whoever deleted its rows)."""
+    stale = list(
+        Presence.objects.filter(last_seen__lt=_fresh_since(now)).values_list(
+            "pk", "game_id", "colour", "last_seen"
+        )
+    )
+    by_game: dict[int, list[tuple[int, str, datetime]]] = {}
+    for pk, game_id, colour, seen in stale:
+        by_game.setdefault(game_id, []).append((pk, colour, seen))
+    swept: set[int] = set()
+    for game_id, rows in by_game.items():
+        deleted, _ = Presence.objects.filter(pk__in=[pk for pk, _, _ in rows]).delete()
+        if not deleted:
+            continue  # another process swept them first
+        swept.add(game_id)
         last: dict[str, datetime] = {}
-        for _, row_colour, seen in stale:
-            if row_colour:
-                last[row_colour] = max(seen, last.get(row_colour, seen))
-        for row_colour, seen in last.items():
-            _mark_gone(game_id, row_colour, seen, now)
-        changed = True
-    return presence_summary(game_id=game_id, now=now) if changed else None
+        for _, colour, seen in rows:
+            if colour:
+                last[colour] = max(seen, last.get(colour, seen))
+        for colour, seen in last.items():
+            _mark_gone(game_id, colour, seen, now)
+    return swept
 
 
 def presence_summary(*, game_id: int, now: datetime | None = None) -> dict[str, Any]:

@@ -12,19 +12,23 @@ from typing import Any
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import urlencode
 from django.views.decorators.csrf import ensure_csrf_cookie
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from chess import services
 from chess.conf import gone_claim_seconds
 from chess.forms import CommandForm, GameCreateForm
-from chess.game_state import PIECE_GLYPHS, board_of, squares, state_payload
+from chess.game_state import (
+    PIECE_GLYPHS,
+    board_of,
+    controls_for,
+    squares,
+    state_payload,
+)
 from chess.models import Game, Status
 from chess.selectors import game_fens, game_get, lobby_games
-from site_config.identity import Identity, identity_from_request
+from site_config.identity import Identity, identity_from_request, name_required
 
 COMMAND_SERVICES = {
     "resign": services.game_resign,
@@ -40,11 +44,6 @@ COMMAND_SERVICES = {
 UCI_PATTERN = re.compile(r"^[a-h][1-8][a-h][1-8][qrbn]?$")
 
 
-def _name_first(request: HttpRequest, next_url: str) -> HttpResponse:
-    messages.info(request, "Pick a display name first.")
-    return redirect(f"{reverse('choose_name')}?{urlencode({'next': next_url})}")
-
-
 def _game_or_404(public_id: str) -> Game:
     game = game_get(public_id)
     if game is None:
@@ -54,50 +53,31 @@ def _game_or_404(public_id: str) -> Game:
 
 @require_http_methods(["GET", "POST"])
 def lobby(request: HttpRequest) -> HttpResponse:
-    """The lobby; POST creates a game and redirects to it."""
-    identity = identity_from_request(request)
-    form = GameCreateForm()
+    """The lobby; POST creates a game (a display name is needed) and redirects to it."""
     if request.method == "POST":
-        if not identity.has_name:
-            return _name_first(request, reverse("chess:lobby"))
-        form = GameCreateForm(request.POST)
-        if form.is_valid():
-            game = services.game_create(
-                session_key=identity.session_key or "",
-                name=identity.name or "",
-                colour=form.cleaned_data["colour"],
-                base_seconds=form.cleaned_data["base_seconds"],
-                increment_seconds=form.cleaned_data["increment_seconds"],
-            )
-            return redirect(game)
+        return _game_create(request)
+    return _lobby_page(request, GameCreateForm())
+
+
+@name_required  # back to the lobby (a GET) once the visitor has picked a name
+def _game_create(request: HttpRequest) -> HttpResponse:
+    identity = identity_from_request(request)
+    form = GameCreateForm(request.POST)
+    if not form.is_valid():
+        return _lobby_page(request, form)
+    game = services.game_create(
+        session_key=identity.session_key or "",
+        name=identity.name or "",
+        colour=form.cleaned_data["colour"],
+        base_seconds=form.cleaned_data["base_seconds"],
+        increment_seconds=form.cleaned_data["increment_seconds"],
+    )
+    return redirect(game)
+
+
+def _lobby_page(request: HttpRequest, form: GameCreateForm) -> HttpResponse:
     services.flags_sweep()  # games whose players left must not stay "in progress"
     return render(request, "chess/lobby.html", {"form": form, "lobby": lobby_games()})
-
-
-def controls_for(state: dict[str, Any], colour: str | None) -> dict[str, bool]:
-    """Which buttons a viewer sees (the JS applies the same rules to live states)."""
-    seated = colour is not None
-    active = state["status"] == Status.ACTIVE
-    offer = state["draw_offer"]
-    over = state["status"] in (Status.FINISHED, Status.ABORTED)
-    offer_r = state["rematch_offer"]
-    return {
-        "resign": seated and active,
-        "draw_offer": seated and active and not offer,
-        "draw_answer": seated and active and bool(offer) and offer != colour,
-        "draw_pending": seated and active and offer == colour,
-        "draw_claim": seated and active and bool(state["claimable"]),
-        "abort": seated and state["abortable"],
-        "rematch": seated and over and not state["rematch"] and offer_r != colour,
-        "rematch_pending": seated
-        and over
-        and not state["rematch"]
-        and offer_r == colour,
-        "rematch_link": bool(state["rematch"]),
-        # The JS shows it once the opponent has been gone long enough (from the
-        # presence messages); the page load computes it (`_gone_claimable`).
-        "gone_claim": False,
-    }
 
 
 def _gone_claimable(game: Game, colour: str | None) -> bool:
@@ -112,7 +92,10 @@ def _gone_claimable(game: Game, colour: str | None) -> bool:
 
 
 def clock_text(ms: int) -> str:
-    """Remaining time as shown on the clock: m:ss, or s.t under ten seconds."""
+    """Remaining time as shown on the clock: m:ss, or s.t under ten seconds.
+
+    The first paint; `clockText` in chess.js (the client's one copy) keeps the
+    running countdown in the same format between states."""
     ms = max(ms, 0)
     if ms < 10_000:
         return f"{ms // 1000}.{ms % 1000 // 100}"
@@ -175,12 +158,15 @@ def game_detail(request: HttpRequest, public_id: str) -> HttpResponse:
     return render(request, "chess/game.html", context)
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
+@name_required
 def game_join(request: HttpRequest, public_id: str) -> HttpResponse:
+    """POST takes the free seat. A GET (where the name form sends a visitor back
+    to after picking a name) only leads to the game page and its Join button."""
     game = _game_or_404(public_id)
+    if request.method != "POST":
+        return redirect(game)
     identity = identity_from_request(request)
-    if not identity.has_name:
-        return _name_first(request, game.get_absolute_url())
     try:
         services.game_join(
             game_id=public_id,
@@ -279,7 +265,9 @@ def game_move_json(request: HttpRequest, public_id: str) -> JsonResponse:
     session_key = identity_from_request(request).session_key
     try:
         body = json.loads(request.body)
-    except ValueError:
+    except (ValueError, RecursionError):
+        # RecursionError: deeply nested input (e.g. 5 KB of "[") exhausts the
+        # decoder's stack; it is malformed input, not a server error.
         return _api_error("The body must be JSON.", 400)
     uci = body.get("uci") if isinstance(body, dict) else None
     ply = body.get("ply") if isinstance(body, dict) else None

@@ -6,6 +6,7 @@ Pure Python, standard library only. Typical server-side use::
     move = board.push_uci(uci)          # IllegalMoveError (a ValueError) if not legal
     san = board.san(move)               # before pushing; or read board.move_stack
     outcome = board.outcome()           # Outcome | None
+    board.has_mating_material("w")      # False: White cannot mate (a flag draws)
     claim = board.claim_draw_reason()   # "threefold_repetition" | "fifty_moves" | None
     legal = board.legal_uci()           # replies for the side to move
 """

@@ -105,7 +105,8 @@ class Board:
         board.is_check() / board.king_in_check_square()
         board.piece_at(square) / board.pieces()
         board.outcome() / board.is_checkmate() / board.is_stalemate()
-        board.is_insufficient_material() / board.is_game_over()
+        board.is_insufficient_material() / board.has_mating_material(colour)
+        board.is_game_over()
         board.can_claim_draw() / board.claim_draw_reason()
         board.pgn(headers, result=None) / board.copy()
 
@@ -914,6 +915,37 @@ class Board:
     def is_stalemate(self) -> bool:
         return not self.is_check() and not self._count_legal()
 
+    def has_mating_material(self, colour: str) -> bool:
+        """Whether `colour` ("w" or "b") still has material that could mate.
+
+        The one-sided half of SPEC §3's insufficient-material rule (the usual
+        approximation, as python-chess's ``has_insufficient_material(color)``). A
+        side cannot mate when it has no pawns, rooks or queens and either
+
+        * only its king (a bare king), or
+        * its king and exactly one knight, while the opponent has nothing but its
+          king and queens (a queen hemming its own king in is next to it, and so
+          can always take the checking knight), or
+        * its king and bishops all on one square colour, while no pawn or knight is
+          on the board and no bishop of the other square colour exists (a rook or
+          queen hemming the checked king in can always step into the check line).
+
+        Everything else counts as mating material, even where a mate needs the
+        opponent's help (K+N against K+R, say). So the test never calls a side
+        unable to mate while some series of legal moves could mate (FIDE's timeout
+        rule), though it misses some dead positions (locked pawns, say).
+
+        Used to score a flag: a side that runs out of time loses, unless the
+        opponent cannot mate, which is a draw (SPEC §3: a flag against a bare king
+        is a draw). ``is_insufficient_material()`` is true when neither
+        side can mate. Raises ``ValueError`` for any colour other than "w" or "b".
+        """
+        if colour == "w":
+            return not self._cannot_mate(WHITE)
+        if colour == "b":
+            return not self._cannot_mate(BLACK)
+        raise ValueError(f'colour must be "w" or "b", not {colour!r}')
+
     def _cannot_mate(self, colour: int) -> bool:
         pt = self._pt
         own = self._occ[colour]
@@ -930,7 +962,8 @@ class Board:
         return True
 
     def is_insufficient_material(self) -> bool:
-        """Neither side can mate (the usual approximation; see SPEC §3)."""
+        """Neither side can mate (the usual approximation; see SPEC §3 and
+        ``has_mating_material``)."""
         return self._cannot_mate(WHITE) and self._cannot_mate(BLACK)
 
     def _repetitions(self) -> int:

@@ -66,6 +66,10 @@ def test_move_answers_200_with_the_new_state_and_broadcasts(
     ("body", "message"),
     [
         ("not json", "must be JSON"),
+        # Nesting too deep for the decoder (RecursionError, not a 500).
+        pytest.param("[" * 5000, "must be JSON", id="nested-open-arrays"),
+        pytest.param("[" * 50_000 + "]" * 50_000, "must be JSON", id="nested-arrays"),
+        pytest.param('{"uci": ' * 5000, "must be JSON", id="nested-objects"),
         ([1, 2], "Malformed move"),
         ({"uci": "e2e4"}, "ply must be an integer"),
         ({"uci": "e2e4", "ply": True}, "ply must be an integer"),

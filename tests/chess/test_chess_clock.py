@@ -1,6 +1,6 @@
 """Clocks and flags, with injected time: the clock start rule, increments, flags on
-any command, on a claim and on a look, the bare-king draw, and the mating-material
-rule."""
+any command, on a claim and on a look, and the draw when the side left with time
+cannot mate."""
 
 from __future__ import annotations
 
@@ -200,28 +200,17 @@ def test_rematch_keeps_the_time_control():
     assert following.white_ms == following.black_ms == 180_000
 
 
-@pytest.mark.parametrize(
-    ("fen", "colour", "expected"),
-    [
-        ("4k3/8/8/8/8/8/8/4K3 w - - 0 1", "w", False),  # bare king
-        ("4k3/8/8/8/8/8/8/3QK3 w - - 0 1", "w", True),
-        ("4k3/8/8/8/8/8/8/3RK3 w - - 0 1", "w", True),
-        ("4k3/8/8/8/8/8/4P3/4K3 w - - 0 1", "w", True),
-        ("4k3/8/8/8/8/8/8/3NK3 w - - 0 1", "w", False),  # lone knight vs bare king
-        ("4k3/8/8/8/8/8/8/3NK2q w - - 0 1", "w", False),  # ... or vs king and queen
-        ("4k3/4p3/8/8/8/8/8/3NK3 w - - 0 1", "w", True),  # a pawn can block
-        ("4k3/8/8/8/8/8/8/2NNK3 w - - 0 1", "w", True),
-        ("4k3/8/8/8/8/8/8/2B1K3 w - - 0 1", "w", False),  # one bishop
-        ("4k3/8/8/8/8/8/3B4/2B1K3 w - - 0 1", "w", False),  # same-coloured pair
-        ("4k3/8/8/8/8/8/8/2BBK3 w - - 0 1", "w", True),  # opposite colours
-        ("4k3/8/8/8/8/8/8/2B1Kb2 w - - 0 1", "w", True),  # opposite enemy bishop
-        ("4k3/8/8/8/8/8/8/2BNK3 w - - 0 1", "w", True),
-        ("3qk3/8/8/8/8/8/8/4K3 w - - 0 1", "b", True),
-        ("3qk3/8/8/8/8/8/8/4K3 w - - 0 1", "w", False),
-    ],
-)
-def test_can_mate_follows_the_usual_rule(fen, colour, expected):
-    assert clock.can_mate(fen, colour) is expected
+def test_flag_against_a_lone_knight_and_king_with_a_queen_is_a_draw():
+    # White has K+Q, Black K+N: Black cannot mate (the rules engine's
+    # `has_mating_material`, tested in tests/chess/rules/test_rules_material.py).
+    table = timed_table(
+        base=60, increment=0, start_fen="4k1n1/8/8/8/8/8/8/3QK3 w - - 0 1"
+    )
+    move(table, "d1d2", 0, 0)
+    move(table, "e8e7", 1, 1)
+    change = move(table, "d2d3", 2, 90)
+    assert change.state["result"] == "1/2-1/2"
+    assert change.state["termination"] == Termination.TIMEOUT
 
 
 def test_labels():

@@ -6,16 +6,19 @@ from __future__ import annotations
 import asyncio
 import json
 from datetime import timedelta
+from unittest import mock
 
 import pytest
 from asgiref.sync import sync_to_async
 from channels.db import database_sync_to_async
+from django.db import DatabaseError
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from chess import services
+from chess import consumers, services
 from chess.models import Game, Presence
+from site_config.realtime import get_hub
 from tests.chess.chess_support import Table, play, receive_type
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -156,6 +159,73 @@ async def test_heartbeat_prunes_rows_of_a_crashed_process(
     )()
     assert rows == ["b"]
     await black.disconnect()
+
+
+async def test_one_heartbeat_task_serves_every_socket_of_the_process(
+    timed, communicator, settings, make_session
+):
+    """Presence is refreshed by one task per process with one call (one UPDATE)
+    for all its sockets, not by a task per socket."""
+    settings.CHESS_PRESENCE_HEARTBEAT_SECONDS = 0.1
+    calls: list[set[str]] = []
+    real = services.presence_heartbeat
+
+    def recording(*, connections, now=None):
+        calls.append(set(connections))
+        return real(connections=connections, now=now)
+
+    watcher_key = await database_sync_to_async(make_session)("Cy")
+    with mock.patch.object(services, "presence_heartbeat", recording):
+        sockets = [
+            (await connect(communicator, timed.game_id, key))[0]
+            for key in (timed.white, timed.black, watcher_key)
+        ]
+        beat = consumers.heartbeat()
+        assert len(beat.connections) == 3 and beat.task is not None
+        await asyncio.sleep(0.45)
+        assert 2 <= len(calls) <= 5  # one call per interval, for all three sockets
+        assert all(len(channels) == 3 for channels in calls)
+        for comm in sockets:
+            await comm.disconnect()
+    assert beat.connections == {} and beat.task is None  # stopped with the last one
+    assert not await database_sync_to_async(Presence.objects.exists)()
+
+
+@pytest.mark.parametrize(
+    "failing",
+    [
+        "chess.services.flag_check",  # before the presence row is written
+        "chess.services.presence_summary",  # after it is written
+    ],
+)
+async def test_a_failed_connect_leaves_no_hub_membership_or_presence_row(
+    timed, communicator, failing
+):
+    group = f"chess_{timed.game_id}"
+    comm = communicator(f"/ws/chess/{timed.game_id}/", timed.white)
+    with mock.patch(failing, side_effect=DatabaseError("database is down")):
+        connected, _ = await comm.connect()
+        assert connected
+        error = await receive_type(comm, "error")
+        assert "Could not open the game" in error["message"]
+        closed = await comm.receive_output(timeout=2)
+    assert closed == {"type": "websocket.close", "code": consumers.CLOSE_SERVER_ERROR}
+    assert get_hub().local_count(group) == 0
+    assert consumers.heartbeat().connections == {}
+    assert not await database_sync_to_async(Presence.objects.exists)()
+    await comm.wait()
+
+
+async def test_flag_timers_stay_referenced_until_done(timed, communicator):
+    """A task nobody references may be garbage-collected mid-run (asyncio keeps
+    weak references only): the consumer's tasks are held until they finish."""
+    await database_sync_to_async(set_clock)(timed.game_id, white_ms=60_000)
+    black, _ = await connect(communicator, timed.game_id, timed.black)
+    timers = [task for task in consumers._tasks if "_flag_after" in repr(task)]
+    assert len(timers) == 1 and not timers[0].done()
+    await black.disconnect()
+    await asyncio.sleep(0)
+    assert timers[0].cancelled() and timers[0] not in consumers._tasks
 
 
 async def test_bot_move_over_http_reaches_the_sockets(timed, communicator):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import parse_qs, urlsplit
+
 import pytest
 from django.test import Client
 from django.urls import reverse
@@ -94,6 +96,26 @@ def test_join_without_a_name_asks_for_one():
     assert response.status_code == 302 and response.url.startswith("/name/")
 
 
+def test_join_without_a_name_comes_back_to_the_game_after_picking_one():
+    game = services.game_create(session_key="x", name="Opal", colour="white")
+    client = Client()
+    response = client.post(reverse("chess:join", args=[game.public_id]))
+    query = parse_qs(urlsplit(response.url).query)
+    assert query["next"] == [reverse("chess:join", args=[game.public_id])]
+    # The name form sends the visitor there with a GET: it leads to the game page
+    # (and its Join button) without taking the seat.
+    back = named_client("Ann").get(query["next"][0])
+    assert back.status_code == 302 and back.url == game.get_absolute_url()
+    game.refresh_from_db()
+    assert game.black_session == ""
+
+
+def test_lobby_post_without_a_name_comes_back_to_the_lobby():
+    response = Client().post(reverse("chess:lobby"), {"colour": "white"})
+    query = parse_qs(urlsplit(response.url).query)
+    assert query["next"] == [reverse("chess:lobby")]
+
+
 def test_unknown_game_is_404():
     assert Client().get("/chess/nosuchgame/").status_code == 404
 
@@ -145,3 +167,27 @@ def test_home_page_shows_chess_figures():
     services.game_create(session_key="x", name="Opal", colour="white")
     html = Client().get("/").content.decode()
     assert "1 open game, 0 in progress" in html
+
+
+def test_every_state_says_which_controls_each_seat_sees():
+    """The live page shows exactly what the server rendered (no rules in JS)."""
+    table = seat_game("white-key", "black-key")
+    state = services.game_state(game_id=table.game_id, publish=False)
+    assert state["controls"] == {
+        "w": ["resign", "draw_offer", "abort"],
+        "b": ["resign", "draw_offer", "abort"],
+    }
+    play(table, ["e2e4", "e7e5"])
+    change = services.draw_offer(
+        game_id=table.game_id, session_key="white-key", publish=False
+    )
+    assert change.state["controls"] == {
+        "w": ["resign", "draw_pending"],
+        "b": ["resign", "draw_answer"],
+    }
+    change = services.game_resign(
+        game_id=table.game_id, session_key="black-key", publish=False
+    )
+    assert change.state["controls"] == {"w": ["rematch"], "b": ["rematch"]}
+    html = Client().get(reverse("chess:game", args=[table.game_id])).content.decode()
+    assert 'data-control="rematch" hidden' in html  # a spectator sees none

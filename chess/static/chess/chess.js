@@ -146,18 +146,13 @@ function setHidden(name, hidden) {
 function renderSide() {
   const active = state.status === "active";
   const offer = state.draw_offer;
-  const seated = Boolean(me);
-  setHidden("resign", !(seated && active));
-  setHidden("draw_offer", !(seated && active && !offer));
-  setHidden("draw_answer", !(seated && active && offer && offer !== me));
-  setHidden("draw_pending", !(seated && active && offer === me));
-  setHidden("draw_claim", !(seated && active && state.claimable));
-  setHidden("abort", !(seated && state.abortable));
-  const over = state.status === "finished" || state.status === "aborted";
-  const rematchOpen = seated && over && !state.rematch;
-  setHidden("rematch", !(rematchOpen && state.rematch_offer !== me));
-  setHidden("rematch_pending", !(rematchOpen && state.rematch_offer === me));
-  setHidden("rematch_link", !state.rematch);
+  // The server decides which controls each seat sees (state.controls, from the
+  // same rules that render the page); spectators see none. The "opponent left"
+  // claim depends on elapsed time and is renderGone's.
+  const shown = new Set(me && state.controls ? state.controls[me] : []);
+  for (const el of document.querySelectorAll("[data-control]")) {
+    if (el.dataset.control !== "gone_claim") el.hidden = !shown.has(el.dataset.control);
+  }
   const rematchButton = document.querySelector('[data-control="rematch"]');
   if (rematchButton) rematchButton.textContent = state.rematch_offer ? "Accept rematch" : "Rematch";
   if (state.rematch) $("rematch-link").href = `/chess/${state.rematch}/`;
@@ -179,6 +174,8 @@ function renderSide() {
   if (typedPly) typedPly.value = String(state.ply);
 }
 
+// The client's only copy of the clock format (chess.views.clock_text renders the
+// first paint; this one re-renders the running countdown between states).
 function clockText(ms) {
   ms = Math.max(ms, 0);
   if (ms < 10000) return `${Math.floor(ms / 1000)}.${Math.floor((ms % 1000) / 100)}`;
