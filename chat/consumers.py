@@ -12,6 +12,7 @@ import logging
 import time
 import uuid
 import weakref
+from collections.abc import Coroutine
 from typing import Any
 
 from channels.db import database_sync_to_async
@@ -28,6 +29,26 @@ logger = logging.getLogger(__name__)
 CLOSE_NO_NAME = 4403
 CLOSE_NO_ROOM = 4404
 CLOSE_ROOM_CLOSED = 4410
+CLIENT_ID_MAX = 64
+# A join that failed on our side (database or channel layer down): retry later.
+# Not 1013 (Try Again Later): daphne's autobahn lets applications send only 1000
+# and 3000-4999.
+CLOSE_TRY_AGAIN = 4503
+UNAVAILABLE = "The chat is unavailable right now; reconnecting shortly."
+
+
+# Tasks started and not awaited: the event loop keeps only weak references to
+# tasks, so one nobody holds can be garbage-collected mid-run. Each is held here
+# until it is done.
+background_tasks: set[asyncio.Task[Any]] = set()
+
+
+def spawn(coro: Coroutine[Any, Any, Any]) -> asyncio.Task[Any]:
+    """Run `coro` in the background, keeping a reference until it finishes."""
+    task = asyncio.get_running_loop().create_task(coro)
+    background_tasks.add(task)
+    task.add_done_callback(background_tasks.discard)
+    return task
 
 
 class PresenceHeartbeat:
@@ -35,16 +56,17 @@ class PresenceHeartbeat:
     rows fresh with a single UPDATE per interval and sweeps rows of dead processes."""
 
     def __init__(self) -> None:
-        self.connections: set[str] = set()
+        # Open sockets of this process: enough to recreate a swept presence row.
+        self.connections: dict[str, services.OpenConnection] = {}
         self.task: asyncio.Task[None] | None = None
 
-    def add(self, connection: str) -> None:
-        self.connections.add(connection)
+    def add(self, connection: str, room_id: int, identity: Identity) -> None:
+        self.connections[connection] = services.OpenConnection(room_id, identity)
         if self.task is None or self.task.done():
             self.task = asyncio.get_running_loop().create_task(self.run())
 
     def discard(self, connection: str) -> None:
-        self.connections.discard(connection)
+        self.connections.pop(connection, None)
         if not self.connections and self.task is not None:
             self.task.cancel()
             self.task = None
@@ -53,11 +75,20 @@ class PresenceHeartbeat:
         while self.connections:
             await asyncio.sleep(conf.get("CHAT_PRESENCE_HEARTBEAT"))
             try:
+                beating = dict(self.connections)
                 changes = await database_sync_to_async(services.presence_heartbeat)(
-                    connections=list(self.connections)
+                    connections=beating
                 )
                 for change in changes:
                     await events.presence_publish(change)
+                # A socket that closed during the beat may just have had its row
+                # recreated: remove it again (a no-op if disconnect() did).
+                for connection in beating.keys() - self.connections.keys():
+                    left = await database_sync_to_async(services.presence_leave)(
+                        connection=connection
+                    )
+                    if left is not None:
+                        await events.presence_publish(left)
             except asyncio.CancelledError:
                 raise
             except Exception:  # the database may be briefly unavailable; try later
@@ -83,15 +114,27 @@ class ChatConsumer(JsonHubConsumer):
     room_id: int | None = None
     connection: str | None = None
     room_closing = False
+    accepted = False
     identity: Identity
 
     async def connect(self) -> None:
+        try:
+            await self.join_room()
+        except Exception:
+            # E.g. the database or the channel layer is down. Without this the
+            # socket would die with 1011 and leave its hub membership and presence
+            # row behind; instead undo them and ask the client to come back later.
+            logger.exception("joining a chat room failed")
+            await self.abandon_join()
+
+    async def join_room(self) -> None:
         slug = self.scope["url_route"]["kwargs"]["room"]
         self.sent: list[float] = []  # send times, for flood control
         self.last_typing = 0.0
         self.identity = await identity_from_scope(self.scope)
         room = await database_sync_to_async(selectors.room_get)(slug=slug)
         await self.accept()
+        self.accepted = True
         # Refusals accept first so the client gets a readable reason it can show.
         if room is None:
             await self.refuse(CLOSE_NO_ROOM, "There is no such room.")
@@ -111,7 +154,7 @@ class ChatConsumer(JsonHubConsumer):
         change = await database_sync_to_async(services.presence_enter)(
             room_id=room.pk, connection=self.connection, identity=self.identity
         )
-        heartbeat().add(self.connection)
+        heartbeat().add(self.connection, room.pk, self.identity)
         await self.send_json(
             {
                 "type": "welcome",
@@ -121,6 +164,30 @@ class ChatConsumer(JsonHubConsumer):
             }
         )
         await events.presence_publish(change)
+
+    async def abandon_join(self) -> None:
+        """Undo what a failed join did (each step may fail again), then close with
+        CLOSE_TRY_AGAIN: the client reconnects and resumes."""
+        connection, self.connection = self.connection, None
+        self.room_id = None
+        if connection is not None:
+            heartbeat().discard(connection)
+            try:
+                await database_sync_to_async(services.presence_leave)(
+                    connection=connection
+                )
+            except Exception:  # the row expires after CHAT_PRESENCE_TTL
+                logger.warning("could not remove the presence of a failed join")
+        for group in list(getattr(self, "hub_groups", ())):
+            try:
+                await self.hub_leave(group)
+            except Exception:
+                logger.warning("could not leave %s after a failed join", group)
+        if self.closed:
+            return
+        if not self.accepted:
+            await self.accept()
+        await self.refuse(CLOSE_TRY_AGAIN, UNAVAILABLE)
 
     async def refuse(self, code: int, reason: str) -> None:
         await self.send_error(reason, code=code)
@@ -147,7 +214,7 @@ class ChatConsumer(JsonHubConsumer):
         written = super().push_frame(frame, wire, limit)
         if frame.startswith(events.ROOM_CLOSED_PREFIX) and not self.room_closing:
             self.room_closing = True
-            asyncio.get_running_loop().create_task(self.close_room())
+            spawn(self.close_room())
         return written
 
     async def close_room(self) -> None:
@@ -169,18 +236,51 @@ class ChatConsumer(JsonHubConsumer):
         return self.room_id
 
     async def handle_message(self, content: dict[str, Any]) -> None:
+        # An optional client-chosen id, echoed to the sender alone: in a `sent`
+        # acknowledgement or in the error that refused the message, so a client
+        # with several messages in flight knows which one each answer is about.
+        client_id = content.get("client_id")
+        if client_id is not None and not (
+            isinstance(client_id, str) and 1 <= len(client_id) <= CLIENT_ID_MAX
+        ):
+            raise ProtocolError(
+                f"Field 'client_id' must be a string of 1 to {CLIENT_ID_MAX} "
+                "characters."
+            )
+        try:
+            payload = await self.post_message(content)
+        except ProtocolError as exc:
+            if client_id is None:
+                raise
+            await self.send_error(str(exc), client_id=client_id)
+            return
+        except Exception:
+            if client_id is None:
+                raise
+            logger.exception("posting a chat message failed")
+            await self.send_error(
+                "Something went wrong; please try again.", client_id=client_id
+            )
+            return
+        if client_id is not None:
+            await self.send_json(
+                {"type": "sent", "client_id": client_id, "id": payload["id"]}
+            )
+
+    async def post_message(self, content: dict[str, Any]) -> dict[str, Any]:
         room_id = self.joined_room()
         body = require_field(content, "body", str)
         self.check_flood()
         try:
             # Cheap checks first, on the loop: a refused body never queues.
             services.message_body_clean(body)
-            await writer.message_post(
+            payload = await writer.message_post(
                 MessageDraft(room_id=room_id, identity=self.identity, body=body)
             )  # persisted, then published to the room (this socket included)
         except ValidationError as exc:
             raise ProtocolError(exc.messages[0]) from exc
         self.sent.append(time.monotonic())
+        return payload
 
     def check_flood(self) -> None:
         wait = services.flood_wait(self.sent, time.monotonic())

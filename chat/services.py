@@ -7,7 +7,10 @@ event loop, views and the admin with `publish_sync(...)` after the write committ
 
 from __future__ import annotations
 
+import time
+from collections.abc import MutableMapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, cast
 
 from django.core.exceptions import ValidationError
@@ -128,7 +131,9 @@ def message_post_batch(
     or the ValidationError that refused it. Ids follow the order of `drafts`.
 
     The socket path writes through here in batches: one transaction and one
-    room check per batch keeps up with hundreds of messages a second.
+    room check per batch keeps up with hundreds of messages a second. The check
+    runs inside that transaction with the rooms locked, so no message lands in a
+    room closed concurrently.
     """
     results: list[dict[str, Any] | ValidationError | None] = []
     bodies: list[str] = []
@@ -144,28 +149,39 @@ def message_post_batch(
             results.append(None)
         bodies.append(body)
     wanted = {d.room_id for d, r in zip(drafts, results, strict=True) if r is None}
-    open_rooms = set(
-        Room.objects.filter(pk__in=wanted, is_closed=False).values_list("pk", flat=True)
-    )
-    rows: list[tuple[int, Message]] = []
-    for index, draft in enumerate(drafts):
-        if results[index] is not None:
-            continue
-        if draft.room_id not in open_rooms:
-            results[index] = ValidationError("This room is closed.", code="closed")
-            continue
-        message = Message(
-            room_id=draft.room_id,
-            author=draft.identity.name,
-            user_id=draft.identity.user_id,
-            body=bodies[index],
+    if not wanted:
+        return cast(list[dict[str, Any] | ValidationError], results)
+    with transaction.atomic():
+        # The room check and the insert share one transaction, with the open rooms'
+        # rows locked: a concurrent room_close() (an UPDATE of the same row) either
+        # commits first, and these drafts are refused, or waits for this insert.
+        # NO KEY UPDATE: the lock does not block inserts that merely reference
+        # the room (presence rows). It also makes a room's messages commit in id
+        # order across processes. SQLite ignores it; it serialises writers anyway.
+        open_rooms = set(
+            Room.objects.select_for_update(no_key=True)
+            .filter(pk__in=wanted, is_closed=False)
+            .order_by("pk")
+            .values_list("pk", flat=True)
         )
-        rows.append((index, message))
-    if rows:
-        with transaction.atomic():
+        rows: list[tuple[int, Message]] = []
+        for index, draft in enumerate(drafts):
+            if results[index] is not None:
+                continue
+            if draft.room_id not in open_rooms:
+                results[index] = ValidationError("This room is closed.", code="closed")
+                continue
+            message = Message(
+                room_id=draft.room_id,
+                author=draft.identity.name,
+                user_id=draft.identity.user_id,
+                body=bodies[index],
+            )
+            rows.append((index, message))
+        if rows:
             Message.objects.bulk_create([message for _, message in rows])
-        for index, message in rows:
-            results[index] = message_payload(message)
+    for index, message in rows:
+        results[index] = message_payload(message)
     # Every draft now has its payload or its error.
     return cast(list[dict[str, Any] | ValidationError], results)
 
@@ -182,6 +198,34 @@ def message_post(*, room_id: int, identity: Identity, body: str) -> dict[str, An
     if isinstance(result, ValidationError):
         raise result
     return result
+
+
+# Send times of a session's no-JS posts, for the same flood control as sockets.
+SESSION_FLOOD_KEY = "chat_post_times"
+
+
+def message_post_session_limited(
+    *,
+    session: MutableMapping[str, Any],
+    room_id: int,
+    identity: Identity,
+    body: str,
+    now: float | None = None,
+) -> dict[str, Any]:
+    """`message_post` for the no-JavaScript form, with flood control per session.
+
+    The session (any mapping, e.g. `request.session`) keeps the send times; only
+    stored messages count. Raises ValidationError (code "flood") when the session
+    must wait, or whatever `message_post` raises.
+    """
+    stamps = [float(t) for t in session.get(SESSION_FLOOD_KEY, [])]
+    now = time.time() if now is None else now
+    wait = flood_wait(stamps, now)
+    if wait:
+        raise ValidationError(flood_message(wait), code="flood")
+    payload = message_post(room_id=room_id, identity=identity, body=body)
+    session[SESSION_FLOOD_KEY] = [*stamps, now]
+    return payload
 
 
 def message_delete(*, message_ids: list[int]) -> list[tuple[int, int]]:
@@ -263,16 +307,80 @@ def presence_leave(*, connection: str) -> PresenceChange | None:
     )
 
 
-def presence_heartbeat(*, connections: list[str]) -> list[PresenceChange]:
+@dataclass(frozen=True)
+class OpenConnection:
+    """What the heartbeat knows of one of its process's open sockets: enough to
+    recreate its presence row if another process swept it."""
+
+    room_id: int
+    identity: Identity
+
+
+def presence_heartbeat(
+    *, connections: dict[str, OpenConnection]
+) -> list[PresenceChange]:
     """Refresh this process's connections, then sweep rows of dead processes.
 
-    One UPDATE per process per interval, however many sockets it holds.
+    One UPDATE per process per interval, however many sockets it holds. A row
+    that is gone although its socket is still open (this process stalled past the
+    TTL and another one swept it) is recreated, and the person's return is
+    reported (`joined`) when the sweep had announced them as gone.
     """
+    rejoined: list[PresenceChange] = []
     if connections:
-        Presence.objects.filter(connection__in=connections).update(
-            last_seen=timezone.now()
+        now = timezone.now()
+        refreshed = Presence.objects.filter(connection__in=list(connections)).update(
+            last_seen=now
         )
-    return presence_sweep()
+        if refreshed < len(connections):
+            rejoined = _presence_restore(connections, now)
+    return rejoined + presence_sweep()
+
+
+def _presence_restore(
+    connections: dict[str, OpenConnection], now: datetime
+) -> list[PresenceChange]:
+    present = set(
+        Presence.objects.filter(connection__in=list(connections)).values_list(
+            "connection", flat=True
+        )
+    )
+    missing = {c: o for c, o in connections.items() if c not in present}
+    slugs = dict(
+        Room.objects.filter(
+            pk__in={o.room_id for o in missing.values()}, is_closed=False
+        ).values_list("pk", "slug")
+    )
+    changes: dict[tuple[int, str], PresenceChange] = {}
+    for connection, open_ in missing.items():
+        if open_.room_id not in slugs:  # the room is gone or closed: its sockets go
+            continue
+        name = open_.identity.name or ""
+        key = (open_.room_id, name)
+        if key not in changes:
+            changes[key] = PresenceChange(
+                room_id=open_.room_id,
+                slug=slugs[open_.room_id],
+                name=name,
+                joined=not _others_present(open_.room_id, name),
+            )
+        # ignore_conflicts: a row recreated concurrently (or never lost) stays.
+        Presence.objects.bulk_create(
+            [
+                Presence(
+                    room_id=open_.room_id,
+                    connection=connection,
+                    name=name,
+                    session_key=open_.identity.session_key or "",
+                    user_id=open_.identity.user_id,
+                    last_seen=now,
+                )
+            ],
+            ignore_conflicts=True,
+        )
+    for change in changes.values():
+        change.members = room_members(room_id=change.room_id)
+    return [change for change in changes.values() if change.joined]
 
 
 def presence_sweep() -> list[PresenceChange]:

@@ -6,8 +6,8 @@ Views validate with a form, call one service, publish what it returns and redire
 
 from __future__ import annotations
 
-import time
 from typing import Any
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -20,9 +20,6 @@ from chat import conf, events, selectors, services
 from chat.forms import MessageForm, RoomForm
 from chat.models import Room
 from site_config.identity import identity_from_request, name_required
-
-# Send times of the session's no-JS posts, for the same flood control as sockets.
-SESSION_FLOOD_KEY = "chat_post_times"
 
 
 @require_http_methods(["GET", "POST"])
@@ -99,28 +96,26 @@ def room(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @require_POST
-@name_required
 def post_message(request: HttpRequest, slug: str) -> HttpResponse:
     """The no-JavaScript way to post: PRG, and the message still goes out live."""
+    if not identity_from_request(request).has_name:
+        # Back to the room page afterwards: this URL only takes POSTs (a GET
+        # after choosing a name would be a 405), and the text needs retyping anyway.
+        query = urlencode({"next": reverse("chat:room", args=[slug])})
+        return redirect(f"{reverse('choose_name')}?{query}")
     room = _room_or_404(slug)
     form = MessageForm(request.POST)
     if form.is_valid():
-        stamps = [float(t) for t in request.session.get(SESSION_FLOOD_KEY, [])]
-        now = time.time()
-        wait = services.flood_wait(stamps, now)
-        if wait:
-            form.add_error(None, services.flood_message(wait))
+        try:
+            payload = services.message_post_session_limited(
+                session=request.session,
+                room_id=room.pk,
+                identity=identity_from_request(request),
+                body=form.cleaned_data["body"],
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
         else:
-            try:
-                payload = services.message_post(
-                    room_id=room.pk,
-                    identity=identity_from_request(request),
-                    body=form.cleaned_data["body"],
-                )
-            except ValidationError as exc:
-                form.add_error(None, exc)
-            else:
-                request.session[SESSION_FLOOD_KEY] = [*stamps, now]
-                events.message_publish_sync(room.pk, payload)
-                return redirect(reverse("chat:room", args=[room.slug]) + "#chat-form")
+            events.message_publish_sync(room.pk, payload)
+            return redirect(reverse("chat:room", args=[room.slug]) + "#chat-form")
     return render(request, "chat/room.html", _room_context(request, room, form))

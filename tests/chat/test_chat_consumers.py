@@ -1,5 +1,6 @@
 """The room socket in process, through the full ASGI stack (origin, session, auth)."""
 
+import asyncio
 import json
 
 import pytest
@@ -280,3 +281,100 @@ async def test_many_senders_at_once_are_all_stored_and_delivered_in_id_order(
     )()
     assert stored == ids
     assert await reader.receive_nothing(timeout=0.1)
+
+
+async def test_client_ids_are_echoed_to_the_sender_in_acks_and_errors(
+    lounge, chat_sockets, settings
+):
+    settings.CHAT_FLOOD_COUNT = 1
+    settings.CHAT_FLOOD_SECONDS = 60
+    ann = await chat_sockets(lounge.slug, "Ann")
+    bob = await chat_sockets(lounge.slug, "Bob")
+    await frames_until(ann, "join", name="Bob")
+    await ann.send_json_to({"type": "message", "body": "one", "client_id": "c-1"})
+    stored = await frames_until(ann, "message")
+    assert "client_id" not in stored  # the room's copy is the same for everyone
+    assert await ann.receive_json_from() == {
+        "type": "sent",
+        "client_id": "c-1",
+        "id": stored["id"],
+    }
+    await ann.send_json_to({"type": "message", "body": "two", "client_id": "c-2"})
+    refused = await ann.receive_json_from()
+    assert refused["type"] == "error" and refused["client_id"] == "c-2"
+    assert refused["message"].startswith("Slow down")
+    await ann.send_json_to({"type": "message", "body": " ", "client_id": "c-3"})
+    assert (await ann.receive_json_from())["client_id"] == "c-3"
+    await ann.send_json_to({"type": "message", "body": "x", "client_id": 5})
+    bad = await ann.receive_json_from()
+    assert "client_id" in bad["message"] and "client_id" not in bad
+    assert (await frames_until(bob, "message"))["body"] == "one"
+    assert await bob.receive_nothing(timeout=0.1)  # acks and errors are Ann's alone
+
+
+async def test_the_room_closing_task_is_kept_alive_until_it_is_done(
+    lounge, chat_sockets, monkeypatch
+):
+    from chat import consumers
+
+    release = asyncio.Event()
+    original = consumers.ChatConsumer.close_room
+
+    async def slow_close_room(self):
+        await release.wait()
+        await original(self)
+
+    monkeypatch.setattr(consumers.ChatConsumer, "close_room", slow_close_room)
+    ann = await chat_sockets(lounge.slug, "Ann")
+    await database_sync_to_async(events.closed_publish_sync)(lounge.pk)
+    assert (await ann.receive_json_from())["type"] == "closed"
+    # Only a weak reference is kept by asyncio: the consumer holds a strong one.
+    (task,) = consumers.background_tasks
+    assert not task.done()
+    release.set()
+    closing = await ann.receive_output()
+    assert (closing["type"], closing["code"]) == ("websocket.close", 4410)
+    await asyncio.sleep(0)
+    assert task.done() and not consumers.background_tasks
+
+
+@pytest.mark.parametrize("failing", ["presence_enter", "presence_publish"])
+async def test_a_failed_join_leaks_nothing_and_asks_the_client_to_retry(
+    lounge, communicator, make_session, monkeypatch, failing
+):
+    from channels.layers import get_channel_layer
+    from django.db import OperationalError
+
+    from chat import consumers
+    from chat.models import room_group
+    from site_config.realtime import get_hub
+
+    def database_down(*args, **kwargs):
+        raise OperationalError("the database is down")
+
+    if failing == "presence_enter":
+        monkeypatch.setattr(services, "presence_enter", database_down)
+    else:  # the row is written, then announcing the join fails
+
+        async def layer_down(change):
+            raise OSError("the channel layer is down")
+
+        monkeypatch.setattr(events, "presence_publish", layer_down)
+    ws = communicator(
+        f"/ws/chat/{lounge.slug}/", await database_sync_to_async(make_session)("Ann")
+    )
+    connected, _ = await ws.connect()
+    assert connected
+    frames = []
+    while (frame := await ws.receive_output(timeout=2))["type"] == "websocket.send":
+        frames.append(json.loads(frame["text"]))
+    assert frames[-1] == {
+        "type": "error",
+        "message": "The chat is unavailable right now; reconnecting shortly.",
+        "code": 4503,
+    }
+    assert (frame["type"], frame["code"]) == ("websocket.close", 4503)
+    assert get_hub(get_channel_layer()).local_count(room_group(lounge.pk)) == 0
+    assert consumers.heartbeat().connections == {}
+    assert await database_sync_to_async(Presence.objects.count)() == 0
+    await ws.disconnect()

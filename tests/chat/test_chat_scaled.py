@@ -4,13 +4,16 @@ Messages and presence cross processes; when one process is killed, its ghosts
 expire and its clients reconnect to the other without missing a message.
 """
 
+import json
+import subprocess
+import sys
 import time
 import uuid
 from contextlib import ExitStack
 
 import pytest
 
-from tests.support import LiveClient, recv_json, recv_until
+from tests.support import ROOT, LiveClient, manage, recv_json, recv_until, server_env
 
 pytestmark = pytest.mark.services
 
@@ -84,3 +87,59 @@ def test_two_processes_share_messages_presence_and_survive_a_crash(
                     break
                 time.sleep(0.2)
             assert '<span class="chat-online-count">2</span>' in page
+
+
+RACE_SCRIPT = """
+import json, os, threading
+import django
+
+django.setup()
+import psycopg
+from django.core.exceptions import ValidationError
+from django.db import connection
+from chat import services
+from chat.models import Message
+from site_config.identity import Identity
+
+room = services.room_create(name="Race", identity=Identity("k", "Host"))
+# Another process closes the room: its UPDATE holds the row, not yet committed.
+closer = psycopg.connect(os.environ["DATABASE_URL"])
+closer.execute("UPDATE chat_room SET is_closed = true WHERE id = %s", [room.pk])
+outcome = {}
+
+
+def post():
+    try:
+        services.message_post(room_id=room.pk, identity=Identity("a", "Ann"), body="x")
+        outcome["result"] = "stored"
+    except ValidationError as exc:
+        outcome["result"] = exc.messages[0]
+    finally:
+        connection.close()
+
+
+poster = threading.Thread(target=post)
+poster.start()
+poster.join(1.0)  # a post that does not wait for the closing transaction is done
+closer.commit()
+closer.close()
+poster.join(10)
+print(json.dumps({**outcome, "stored": Message.objects.count()}))
+"""
+
+
+def test_a_post_racing_a_room_close_is_refused_not_stored(fresh_postgres_url):
+    env = server_env(DATABASE_URL=fresh_postgres_url)
+    manage("migrate", "--noinput", env=env)
+    env["DJANGO_SETTINGS_MODULE"] = "site_config.settings"
+    done = subprocess.run(
+        [sys.executable, "-c", RACE_SCRIPT],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    outcome = json.loads(done.stdout.strip().splitlines()[-1])
+    assert outcome == {"result": "This room is closed.", "stored": 0}

@@ -161,7 +161,9 @@ def test_stale_presence_of_a_dead_process_is_ignored_then_swept(make_room, setti
     assert selectors.room_members(room_id=room.pk) == ["Ann"]
     assert selectors.room_list()[0]["online"] == 1
     assert selectors.home_stats() == {"rooms": 1, "online": 1}
-    changes = services.presence_heartbeat(connections=["live"])
+    changes = services.presence_heartbeat(
+        connections={"live": services.OpenConnection(room.pk, ANN)}
+    )
     assert [(c.name, c.left, c.members) for c in changes] == [("Bob", True, ["Ann"])]
     assert list(Presence.objects.values_list("connection", flat=True)) == ["live"]
     assert services.presence_sweep() == []  # announced once only
@@ -173,8 +175,54 @@ def test_heartbeat_keeps_live_rows_fresh(make_room, settings):
     services.presence_enter(room_id=room.pk, connection="c1", identity=ANN)
     old = timezone.now() - timedelta(seconds=20)
     Presence.objects.update(last_seen=old)
-    services.presence_heartbeat(connections=["c1"])
+    services.presence_heartbeat(
+        connections={"c1": services.OpenConnection(room.pk, ANN)}
+    )
     assert Presence.objects.get().last_seen > old
+
+
+def test_heartbeat_brings_back_rows_swept_while_its_process_stalled(
+    make_room, settings
+):
+    settings.CHAT_PRESENCE_TTL = 30
+    room = make_room()
+    services.presence_enter(room_id=room.pk, connection="ann-1", identity=ANN)
+    services.presence_enter(room_id=room.pk, connection="bob-1", identity=BOB)
+    services.presence_enter(room_id=room.pk, connection="bob-2", identity=BOB)
+    # This process stalled past the TTL; another process swept its rows and
+    # announced Ann's departure (Bob still had another tab elsewhere).
+    Presence.objects.filter(connection__in=["ann-1", "bob-1"]).update(
+        last_seen=timezone.now() - timedelta(seconds=31)
+    )
+    swept = services.presence_sweep()
+    assert [(c.name, c.left) for c in swept] == [("Ann", True)]
+    assert selectors.room_members(room_id=room.pk) == ["Bob"]
+
+    changes = services.presence_heartbeat(
+        connections={
+            "ann-1": services.OpenConnection(room.pk, ANN),
+            "bob-1": services.OpenConnection(room.pk, BOB),
+        }
+    )
+    # Both sockets are still open: their rows are back, Ann's return is announced.
+    assert selectors.room_members(room_id=room.pk) == ["Ann", "Bob"]
+    assert set(Presence.objects.values_list("connection", flat=True)) == {
+        "ann-1",
+        "bob-1",
+        "bob-2",
+    }
+    assert [(c.name, c.joined, c.left, c.members) for c in changes] == [
+        ("Ann", True, False, ["Ann", "Bob"])
+    ]
+    row = Presence.objects.get(connection="ann-1")
+    assert (row.session_key, row.room_id) == (ANN.session_key, room.pk)
+    # The next beat finds everything in place: nothing more to announce.
+    assert (
+        services.presence_heartbeat(
+            connections={"ann-1": services.OpenConnection(room.pk, ANN)}
+        )
+        == []
+    )
 
 
 def test_home_stats_counts_open_rooms_and_distinct_people(make_room):
@@ -212,3 +260,25 @@ def test_message_post_batch_writes_the_valid_ones_in_order(make_room):
         "Pick a display name first.",
     ]
     assert list(Message.objects.values_list("body", flat=True)) == ["one", "two"]
+
+
+def test_session_post_is_flood_controlled_and_books_only_stored_posts(
+    make_room, settings
+):
+    settings.CHAT_FLOOD_COUNT = 2
+    settings.CHAT_FLOOD_SECONDS = 5
+    room = make_room()
+    session = {}
+    post = services.message_post_session_limited
+    with pytest.raises(ValidationError, match="Type a message"):
+        post(session=session, room_id=room.pk, identity=ANN, body=" ", now=100.0)
+    assert session == {}  # a refused body costs nothing
+    for now in (100.0, 101.0):
+        post(session=session, room_id=room.pk, identity=ANN, body="hi", now=now)
+    assert session[services.SESSION_FLOOD_KEY] == [100.0, 101.0]
+    with pytest.raises(ValidationError, match="Slow down") as refused:
+        post(session=session, room_id=room.pk, identity=ANN, body="more", now=102.0)
+    assert refused.value.code == "flood"
+    assert Message.objects.count() == 2
+    post(session=session, room_id=room.pk, identity=ANN, body="later", now=105.0)
+    assert session[services.SESSION_FLOOD_KEY] == [101.0, 105.0]

@@ -1,6 +1,7 @@
 """Chat pages through the test client: room list, create (PRG), room, no-JS post."""
 
 import re
+from urllib.parse import parse_qs, urlparse
 
 import pytest
 from django.urls import reverse
@@ -157,6 +158,21 @@ def test_post_to_a_closed_room_is_refused(named_client, make_room):
     response = named_client.post(f"/chat/{room.slug}/post/", {"body": "hello"})
     assert "This room is closed." in response.content.decode()
     assert not Message.objects.exists()
+
+
+def test_post_without_a_name_comes_back_to_the_room_not_the_post_url(client, make_room):
+    room = make_room()
+    response = client.post(f"/chat/{room.slug}/post/", {"body": "hi"})
+    assert response.status_code == 302
+    assert response["Location"] == (
+        f"{reverse('choose_name')}?next=%2Fchat%2F{room.slug}%2F"
+    )
+    assert not Message.objects.exists()
+    # After choosing a name the visitor lands on the room page, not a 405.
+    next_url = parse_qs(urlparse(response["Location"]).query)["next"][0]
+    chosen = client.post(reverse("choose_name"), {"name": "Newbie", "next": next_url})
+    assert chosen["Location"] == f"/chat/{room.slug}/"
+    assert client.get(chosen["Location"]).status_code == 200
 
 
 def test_post_needs_csrf(make_room, make_session):

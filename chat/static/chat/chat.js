@@ -14,6 +14,66 @@ const FATAL = {
   4410: "This room is closed.",
 };
 
+// A live message extends the resume cursor only after this long: with several
+// server processes, a lower id can be published a moment after a higher one.
+export const SETTLE_MS = 5000;
+
+/**
+ * Catch-up bookkeeping, kept pure (time is passed in) so it can be tested on its
+ * own. `cursor` is the highest id up to which the client has every message: resume
+ * and continuation requests start there, never at the newest id seen, because live
+ * messages run ahead of a catch-up that is still paging (a busy room after a long
+ * disconnect). Live messages extend it once this connection's backlog is complete
+ * and they have settled (SETTLE_MS); newer ones are asked for again after a
+ * reconnect, and the duplicates are dropped by id.
+ */
+export class CatchUp {
+  constructor(cursor = 0) {
+    this.cursor = cursor;
+    this.synced = false;
+    this.recent = []; // [id, arrival time] of live messages not yet in the cursor
+  }
+
+  // A connection opened: the request to send.
+  open() {
+    this.synced = false;
+    this.recent = [];
+    return { type: "resume", after: this.cursor };
+  }
+
+  close(now) {
+    this.settle(now);
+    this.synced = false;
+    this.recent = [];
+  }
+
+  live(id, now) {
+    if (id > this.cursor) this.recent.push([id, now]);
+    this.settle(now);
+  }
+
+  // A backlog reply: the continuation request to send, or null when complete.
+  backlog(reply, now) {
+    const ids = reply.messages.map((message) => message.id);
+    const last = ids.length ? Math.max(...ids) : reply.after;
+    this.cursor = Math.max(this.cursor, last);
+    if (reply.has_more) return { type: "resume", after: last };
+    // Complete: the group was joined before the backlog was read, so every later
+    // message has come, or will come, live on this connection.
+    this.synced = true;
+    this.settle(now);
+    return null;
+  }
+
+  settle(now) {
+    if (!this.synced) return; // a gap below these may still be being fetched
+    for (const [id, at] of this.recent) {
+      if (now - at >= SETTLE_MS) this.cursor = Math.max(this.cursor, id);
+    }
+    this.recent = this.recent.filter(([id]) => id > this.cursor);
+  }
+}
+
 function localTime(iso) {
   const date = new Date(iso);
   if (Number.isNaN(date.getTime())) return "";
@@ -29,11 +89,14 @@ function roomPage(config) {
   const olderLink = document.getElementById("chat-older");
   const template = document.getElementById("chat-message-template");
   const known = new Set();
-  let lastId = config.lastId || 0;
+  const catchUp = new CatchUp(config.lastId || 0);
   let oldestId = config.oldestId || 0;
   let hasOlder = Boolean(config.hasOlder);
   let loadingOlder = false;
-  let pending = null; // body of our last sent message until it comes back
+  // Our messages in flight, by the client_id sent with them: the server answers
+  // each with `sent` or with an error carrying that id, in any order.
+  const pending = new Map();
+  let sendCount = 0;
   let lastTypingSent = 0;
   let ended = false;
   let refusal = ""; // reason given by the server before a fatal close
@@ -81,11 +144,9 @@ function roomPage(config) {
     }
     if (next) log.insertBefore(item, next);
     else log.append(item);
-    if (message.id > lastId) lastId = message.id;
     if (!oldestId || message.id < oldestId) oldestId = message.id;
     stopTyping(message.author);
     const mine = message.author === config.me;
-    if (mine && pending !== null && message.body === pending.trim()) pending = null;
     if (!mine && !quiet) announce(`${message.author}: ${message.body}`);
     if (follow || mine) scrollDown();
   }
@@ -162,20 +223,25 @@ function roomPage(config) {
     fatalCodes: Object.keys(FATAL).map(Number),
     onOpen() {
       // First open and every reconnect: fetch exactly what was missed.
-      socket.send({ type: "resume", after: lastId });
+      socket.send(catchUp.open());
     },
     onClose(event) {
+      catchUp.close(performance.now());
+      pending.clear(); // answers to a closed socket's frames never come
       if (event.code in FATAL) end(event.reason || refusal || FATAL[event.code]);
     },
     onMessage(data) {
       switch (data.type) {
         case "message":
           addMessage(data);
+          if (typeof data.id === "number") catchUp.live(data.id, performance.now());
           break;
-        case "backlog":
+        case "backlog": {
           for (const message of data.messages) addMessage(message, { quiet: true });
-          if (data.has_more) socket.send({ type: "resume", after: lastId });
+          const more = catchUp.backlog(data, performance.now());
+          if (more) socket.send(more);
           break;
+        }
         case "history":
           prependHistory(data.messages, data.has_more);
           break;
@@ -201,13 +267,18 @@ function roomPage(config) {
         case "closed":
           end(data.message);
           break;
-        case "error":
+        case "sent":
+          pending.delete(data.client_id);
+          break;
+        case "error": {
           if (data.code in FATAL) refusal = data.message;
           showError(data.message);
-          // A refused message goes back into an empty composer so nothing is lost.
-          if (pending !== null && input && !input.value) input.value = pending;
-          pending = null;
+          // The refused message goes back into an empty composer so nothing is lost.
+          const body = pending.get(data.client_id);
+          pending.delete(data.client_id);
+          if (body !== undefined && input && !input.value) input.value = body;
           break;
+        }
         default:
           break;
       }
@@ -225,8 +296,10 @@ function roomPage(config) {
         return;
       }
       showError("");
-      pending = body;
-      socket.send({ type: "message", body });
+      sendCount += 1;
+      const clientId = `${Date.now().toString(36)}-${sendCount}`;
+      pending.set(clientId, body);
+      socket.send({ type: "message", body, client_id: clientId });
       lastTypingSent = 0; // the next keystroke starts a new typing notice
       input.value = "";
       input.focus();
