@@ -44,7 +44,9 @@ MAX_GAME_ID_LENGTH = 16  # Game.public_id's max_length
 FLAG_GRACE_S = 0.05
 FLAG_RETRIES = 3
 # Close code when opening the game failed on our side (the client reconnects).
-CLOSE_SERVER_ERROR = 1011
+# "Try again": a server-side failure; the client reconnects. (1011 would be the
+# standard code, but autobahn lets applications close only with 1000 or 3000-4999.)
+CLOSE_SERVER_ERROR = 4503
 
 # Tasks started here and not yet finished: the event loop holds only weak references
 # to tasks, so one nobody references could be garbage-collected mid-run.
@@ -190,7 +192,7 @@ class GameConsumer(JsonHubConsumer):
             # E.g. the database or the channel layer is down. Without this, the
             # hub would keep delivering to a dead consumer and the presence row
             # would count as online until swept: undo both, and let the client
-            # reconnect (1011 is not a fatal code for it).
+            # reconnect (4503 is not a fatal code for it).
             logger.exception("could not open chess game %s", self.game_id)
             await self._abandon()
 
