@@ -66,15 +66,32 @@ class SettledStake:
         return "won" if self.net > 0 else "lost"
 
 
-def _settled_by_spot(bets: list[Bet]) -> list[SettledStake]:
-    merged: dict[str, list[int]] = {}
-    labels: dict[str, str] = {}
-    for bet in bets:
-        amount_net = merged.setdefault(bet.spot, [0, 0])
-        amount_net[0] += bet.amount
-        amount_net[1] += bet.net or 0
-        labels[bet.spot] = bet.label
-    return [SettledStake(labels[s], a, n) for s, (a, n) in merged.items()]
+def _settled_by_spot(spin_id: int) -> list[SettledStake]:
+    """The spin's bets merged per spot, in the order the spots were first bet on.
+
+    Plain rows, not model instances, and each spot's label built once: a spot can
+    hold a hundred placements.
+    """
+    rows = (
+        Bet.objects.filter(spin_id=spin_id)
+        .order_by("id")
+        .values_list("spot", "kind", "amount", "net")
+    )
+    merged: dict[str, list[Any]] = {}
+    for spot, kind, amount, net in rows:
+        entry = merged.setdefault(spot, [kind, 0, 0])
+        entry[1] += amount
+        entry[2] += net or 0
+    return [
+        SettledStake(_bet_label(kind, spot), amount, net)
+        for spot, (kind, amount, net) in merged.items()
+    ]
+
+
+def _bet_label(kind: str, spot: str) -> str:
+    """``Bet.label`` without a model instance."""
+    _, numbers = wheel.parse_spot(wheel.AMERICAN, spot)
+    return wheel.describe(kind, sorted(numbers, key=wheel.pocket_sort_key))
 
 
 @dataclass(frozen=True)
@@ -99,7 +116,6 @@ class TableState:
 
     wallet: Wallet
     layout: wheel.Layout
-    open_bets: list[Bet]
     stakes: list[SpotStake]
     on_spot: dict[str, int]
     reserved: int
@@ -117,16 +133,26 @@ class TableState:
     )
 
     @property
+    def has_open_bets(self) -> bool:
+        return bool(self.stakes)
+
+    @property
     def total(self) -> int:
         """Bankroll plus chips on the table."""
         return self.wallet.bankroll + self.reserved
 
 
 def table_state(*, wallet: Wallet) -> TableState:
-    open_bets = list(wallet.bets.filter(status=BetStatus.OPEN).order_by("id"))
+    # Plain rows rather than model instances: the page needs two columns, and a
+    # spot can hold many placements.
+    open_rows = (
+        wallet.bets.filter(status=BetStatus.OPEN)
+        .order_by("id")
+        .values_list("spot", "amount")
+    )
     totals: dict[str, int] = {}
-    for bet in open_bets:
-        totals[bet.spot] = totals.get(bet.spot, 0) + bet.amount
+    for spot, amount in open_rows:
+        totals[spot] = totals.get(spot, 0) + amount
     stakes = []
     for spot, amount in totals.items():
         kind, numbers = wheel.parse_spot(wheel.AMERICAN, spot)
@@ -135,7 +161,11 @@ def table_state(*, wallet: Wallet) -> TableState:
                 spot, wheel.describe(kind, numbers), kind, amount, wheel.PAYOUTS[kind]
             )
         )
-    spins = list(wallet.spins.order_by("-id")[:RECENT_RESULTS])
+    spins = list(
+        wallet.spins.order_by("-id").values_list(
+            "id", "wheel", "pocket", "round", "staked", "returned", named=True
+        )[:RECENT_RESULTS]
+    )
     last_spin = None
     if spins:
         latest = spins[0]
@@ -143,7 +173,7 @@ def table_state(*, wallet: Wallet) -> TableState:
             id=latest.id,
             pocket=pocket_view(latest.pocket),
             round=latest.round,
-            bets=_settled_by_spot(list(latest.bets.order_by("id"))),
+            bets=_settled_by_spot(latest.id),
             staked=latest.staked,
             returned=latest.returned,
         )
@@ -153,7 +183,6 @@ def table_state(*, wallet: Wallet) -> TableState:
     return TableState(
         wallet=wallet,
         layout=wheel.layout(wallet.wheel),
-        open_bets=open_bets,
         stakes=stakes,
         on_spot=totals,
         reserved=reserved,
@@ -173,6 +202,8 @@ def hot_cold(
     *, wheel_name: str, window: int = HOT_COLD_WINDOW, size: int = HOT_COLD_SIZE
 ) -> tuple[list[PocketView], list[PocketView], int]:
     """Most and least frequent pockets over the wheel's last ``window`` spins."""
+    # Counting the 500 pockets in Python measured faster on SQLite than a GROUP BY
+    # over an IN (... LIMIT 500) subquery, which scans the whole table.
     recent = list(
         Spin.objects.filter(wheel=wheel_name)
         .order_by("-id")

@@ -157,8 +157,14 @@ def bet_place(
     """
     with _locked(wallet_id, version) as wallet:
         bet = wheel.make_bet(wallet.wheel, kind, numbers, amount)
-        on_table = _stake_by_spot(_open_bets(wallet))
-        _check_limits(wallet, {bet.spot: bet.amount}, on_table)
+        # Only this spot's total matters for its limit: summed in SQL.
+        on_spot = (
+            wallet.bets.filter(status=BetStatus.OPEN, spot=bet.spot).aggregate(
+                total=Sum("amount")
+            )["total"]
+            or 0
+        )
+        _check_limits(wallet, {bet.spot: bet.amount}, {bet.spot: on_spot})
         _reserve(wallet, bet.amount)
         if bet.amount in conf.chip_values():
             wallet.chip = bet.amount  # the chip selector keeps the last chip used

@@ -5,11 +5,13 @@ import re
 import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.messages import get_messages
+from django.template.loader import get_template
 from django.test import Client
 
-from roulette import services
+from roulette import selectors, services
 from roulette.models import Bet, BetStatus, Spin, Wallet
 from roulette.selectors import HOT_COLD_MINIMUM, home_stats
+from roulette.templatetags.roulette_tags import betting_layout
 
 pytestmark = pytest.mark.django_db
 
@@ -315,3 +317,66 @@ def test_admin_pages_list_wallets_bets_and_spins(table, fixed_wheel):
     wallet.refresh_from_db()
     assert wallet.bankroll == 1000 and wallet.resets == 1
     assert not Bet.objects.filter(status=BetStatus.OPEN).exists()
+
+
+# --- performance guards ---------------------------------------------------------
+
+# Session, wallet, open bets, recent spins, last spin's bets, hot/cold window.
+TABLE_GET_QUERIES = 6
+# Session, wallet; then in one transaction: begin, locked wallet, the spot's total,
+# insert, update, commit.
+BET_POST_QUERIES = 8
+
+
+def _busy_table(table, fixed_wheel):
+    """A table with many placements on it and a settled spin with many bets."""
+    fixed_wheel(17)
+    spots = ["red", "straight:17", "split:17-20", "corner:1-2-4-5", "dozen:2"]
+    for index in range(20):
+        table.place(spots[index % len(spots)], chip=5)
+    table.post("/roulette/spin/")
+    for index in range(20):
+        table.place(spots[index % len(spots)], chip=5)
+    for _ in range(HOT_COLD_MINIMUM):
+        services.wheel_spin(wheel_name="american")
+    html = table.get()
+    assert "Every spin is independent" in html and "Last spin" in html
+    return html
+
+
+def test_table_get_query_count_does_not_grow_with_bets(
+    table, fixed_wheel, django_assert_max_num_queries
+):
+    _busy_table(table, fixed_wheel)
+    with django_assert_max_num_queries(TABLE_GET_QUERIES):
+        response = table.client.get("/roulette/")
+    assert response.status_code == 200
+
+
+def test_bet_post_query_count_does_not_grow_with_bets(
+    table, fixed_wheel, django_assert_max_num_queries
+):
+    _busy_table(table, fixed_wheel)
+    version = table.version
+    with django_assert_max_num_queries(BET_POST_QUERIES):
+        response = table.client.post(
+            "/roulette/bets/", {"spot": "straight:5", "chip": 5, "version": version}
+        )
+    assert response.status_code == 302
+
+
+def test_cached_layout_matches_a_direct_render_of_the_partial(table, fixed_wheel):
+    """The compiled layout with chips filled in is the partial rendered directly."""
+    _busy_table(table, fixed_wheel)
+    table.place("straight:00", chip=1)
+    for wheel_name in ("american", "european"):
+        wallet = table.wallet()
+        wallet.wheel = wheel_name  # layout only: the open bets fit both wheels
+        state = selectors.table_state(wallet=wallet)
+        assert state.on_spot and state.last_spin is not None
+        direct = get_template("roulette/table.html#layout").render(
+            {"layout": state.layout, "state": state}
+        )
+        cached = betting_layout(state)
+        assert cached == direct.strip()
+        assert " rl-win" in cached and "has-stake" in cached
