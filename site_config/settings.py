@@ -136,6 +136,9 @@ if REDIS_URL:
                 "hosts": [{"address": REDIS_URL, "socket_timeout": None}],
                 # Used by the core layer only (Pub/Sub has no expiry): see above.
                 "group_expiry": 10 * 365 * 24 * 3600,
+                # Several sites (or a benchmark) sharing one Redis keep apart by
+                # prefix; Pub/Sub channels ignore the database number.
+                "prefix": os.environ.get("PARLOUR_CHANNEL_PREFIX", "asgi"),
             },
         }
     }
@@ -225,6 +228,10 @@ LOGGING = {
 
 # Largest WebSocket text frame the consumers accept; larger ones get an error frame.
 PARLOUR_MAX_FRAME_BYTES = 64 * 1024
+# Unsent bytes one socket may queue before it is closed as too slow (code 4008).
+PARLOUR_WS_MAX_BACKLOG_BYTES = int(
+    os.environ.get("PARLOUR_WS_MAX_BACKLOG_BYTES", 1024 * 1024)
+)
 
 # App limits and timings. Defaults and meaning live in chat/conf.py, chess/conf.py
 # and roulette/conf.py; the environment may override them (an operator's table

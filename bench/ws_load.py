@@ -1,0 +1,630 @@
+"""WebSocket load generator: chat fan-out, ping-pong, echo, idle memory, live chess.
+
+Every mode is bounded in count and time, talks to 127.0.0.1 only and prints one line
+of JSON on stdout (progress goes to stderr). Protocols (`--protocol`):
+
+- `baseline` / `plain`: the yardsticks in bench/baseline/ (`{"message": ...}`);
+- `parlour`: Parlour itself, with real sessions (guest names through the name form,
+  rooms and games through the site's pages) and its chat/chess protocol.
+
+Examples:
+
+    python bench/ws_load.py chat --url http://127.0.0.1:8101 --protocol baseline \
+        --clients 100 --senders 10 --rate 200 --messages 100
+    python bench/ws_load.py pingpong --url http://127.0.0.1:8102 --protocol plain
+    python bench/ws_load.py chess --url http://127.0.0.1:8100 --games 50
+    python bench/ws_load.py idle --url http://127.0.0.1:8101 --protocol baseline \
+        --clients 1000 --server-pid 1234
+
+Every chat message body carries a token `~b<run>.<sender>.<seq>.<send time ns>~`, so
+each delivery to each client is timed (one clock: all clients live in this process)
+and lost or duplicated deliveries are counted exactly.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import random
+import re
+import sys
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+from benchlib import (  # noqa: E402
+    Session,
+    check_local,
+    cpu_seconds,
+    rss_kib,
+    summary_ms,
+)
+from websockets.asyncio.client import ClientConnection, connect  # noqa: E402
+from websockets.exceptions import ConnectionClosed  # noqa: E402
+
+TOKEN = re.compile(r"~b([0-9a-f]{6})\.(\d+)\.(\d+)\.(\d+)~")
+now_ns = time.monotonic_ns
+
+
+def log(*parts: Any) -> None:
+    print(*parts, file=sys.stderr, flush=True)
+
+
+def ws_url(base: str, path: str) -> str:
+    return base.replace("http", "ws", 1).rstrip("/") + path
+
+
+async def open_socket(
+    base: str, path: str, cookie: str | None = None
+) -> tuple[ClientConnection, int]:
+    headers = {"Cookie": cookie} if cookie else None
+    started = now_ns()
+    ws = await connect(
+        ws_url(base, path),
+        origin=base.rstrip("/"),
+        additional_headers=headers,
+        compression=None,  # daphne does not negotiate it either
+        open_timeout=60,
+        ping_interval=None,
+        max_queue=4096,
+        max_size=2**22,
+    )
+    return ws, now_ns() - started
+
+
+async def gather_limited(
+    factories: list[Callable[[], Awaitable[Any]]], limit: int
+) -> list[Any]:
+    gate = asyncio.Semaphore(limit)
+
+    async def one(factory: Callable[[], Awaitable[Any]]) -> Any:
+        async with gate:
+            return await factory()
+
+    return await asyncio.gather(*(one(f) for f in factories))
+
+
+def encode_message(protocol: str, body: str) -> str:
+    if protocol in ("parlour", "hub"):
+        return json.dumps({"type": "message", "body": body})
+    return json.dumps({"message": body})
+
+
+async def sessions(base: str, count: int, prefix: str) -> list[Session]:
+    """`count` guest visitors, each with a display name chosen through the form."""
+    loop = asyncio.get_running_loop()
+
+    def make(i: int) -> Session:
+        session = Session(base)
+        session.set_name(f"{prefix}{i}")
+        return session
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        return list(
+            await asyncio.gather(
+                *(loop.run_in_executor(pool, make, i) for i in range(count))
+            )
+        )
+
+
+def parlour_room(base: str, room: str) -> str:
+    """Create (or find) a chat room through the real room form; its socket path."""
+    session = Session(base)
+    session.set_name(f"host{uuid.uuid4().hex[:6]}")
+    session.get("/chat/")
+    page = session.post("/chat/", {"name": room}, follow=False)
+    location = page.headers.get("Location", "")
+    match = re.search(r"/chat/([\w-]+)/", location)
+    if not match:  # already exists: the list links to it
+        listing = session.get("/chat/").text
+        match = re.search(
+            r'href="/chat/([\w-]*' + re.escape(room) + r'[\w-]*)/"', listing
+        )
+    if not match:
+        raise RuntimeError(f"could not create the room {room!r}: {page.status}")
+    return f"/ws/chat/{match.group(1)}/"
+
+
+def server_pids(args: argparse.Namespace) -> list[int]:
+    return [int(p) for p in str(args.server_pid or "").split(",") if p.strip()]
+
+
+def cpu_fields(cpu: float, units: int, pids: list[int]) -> dict[str, Any]:
+    """Server CPU per unit of work: robust when other jobs share the machine."""
+    if not pids:
+        return {}
+    return {
+        "server_cpu_s": round(cpu, 2),
+        "server_cpu_us_per_unit": round(1e6 * cpu / units, 1) if units else None,
+    }
+
+
+# --- chat ---------------------------------------------------------------------
+
+
+@dataclass
+class Receiver:
+    ws: ClientConnection
+    seen: set[tuple[int, int]] = field(default_factory=set)
+    latencies: list[int] = field(default_factory=list)
+    duplicates: int = 0
+    errors: int = 0
+    error_samples: list[str] = field(default_factory=list)
+    closed: str | None = None
+    last_delivery: int = 0
+
+
+async def read_chat(rcv: Receiver, run: str) -> None:
+    try:
+        async for frame in rcv.ws:
+            if isinstance(frame, bytes):
+                continue
+            arrived = now_ns()
+            if '"error"' in frame:
+                rcv.errors += 1
+                if len(rcv.error_samples) < 3:
+                    rcv.error_samples.append(frame[:200])
+                continue
+            for match in TOKEN.finditer(frame):
+                if match.group(1) != run:
+                    continue  # history from an earlier run
+                key = (int(match.group(2)), int(match.group(3)))
+                if key in rcv.seen:
+                    rcv.duplicates += 1
+                else:
+                    rcv.seen.add(key)
+                    rcv.latencies.append(arrived - int(match.group(4)))
+                    rcv.last_delivery = arrived
+    except ConnectionClosed as exc:
+        rcv.closed = f"{exc.rcvd.code if exc.rcvd else 'none'}"
+
+
+async def chat(args: argparse.Namespace) -> dict[str, Any]:
+    run = uuid.uuid4().hex[:6]
+    bases = args.url.split(",")  # several servers: clients spread round-robin
+    base = bases[0]
+    cookies: list[str | None] = [None] * args.clients
+    path = f"/ws/{'hub' if args.protocol == 'hub' else 'chat'}/{args.room}/"
+    if args.protocol == "parlour":
+        path = await asyncio.to_thread(parlour_room, base, args.room)
+        visitors = await sessions(base, args.clients, f"b{run}-")
+        cookies = [v.cookie_header() for v in visitors]
+    opened = await gather_limited(
+        [
+            lambda i=i, c=c: open_socket(bases[i % len(bases)], path, c)
+            for i, c in enumerate(cookies)
+        ],
+        50,
+    )
+    receivers = [Receiver(ws) for ws, _ in opened]
+    connect_ns = [t for _, t in opened]
+    readers = [asyncio.create_task(read_chat(r, run)) for r in receivers]
+    await asyncio.sleep(args.settle)
+    for r in receivers:  # whatever arrived on join (history, presence) is not load
+        r.errors = 0
+
+    senders = receivers[: args.senders]
+    log(f"chat: {len(receivers)} connected; sending")  # profilers start here
+    pids = server_pids(args)
+    cpu_before = cpu_seconds(pids)
+    interval = args.senders / args.rate  # seconds between two sends of one sender
+    padding = "x" * max(0, args.body_size - 40)
+    start = now_ns() + 50_000_000
+
+    async def send_all(index: int, rcv: Receiver) -> int:
+        sent = 0
+        offset = index * interval / len(senders)
+        for seq in range(args.messages):
+            due = start + int((offset + seq * interval) * 1e9)
+            delay = (due - now_ns()) / 1e9
+            if delay > 0:
+                await asyncio.sleep(delay)
+            body = f"~b{run}.{index}.{seq}.{now_ns()}~{padding}"
+            try:
+                await rcv.ws.send(encode_message(args.protocol, body))
+            except ConnectionClosed:
+                break
+            sent += 1
+        return sent
+
+    sent_counts = await asyncio.gather(*(send_all(i, r) for i, r in enumerate(senders)))
+    last_send = now_ns()
+    sent = sum(sent_counts)
+    expected = sent * len(receivers)
+    deadline = time.monotonic() + args.drain
+    while time.monotonic() < deadline:
+        got = sum(len(r.seen) for r in receivers)
+        if got >= expected:
+            break
+        await asyncio.sleep(0.05)
+    server_cpu = cpu_seconds(pids) - cpu_before
+    for r in receivers:
+        await r.ws.close()
+    await asyncio.gather(*readers, return_exceptions=True)
+
+    delivered = sum(len(r.seen) for r in receivers)
+    latencies = [x for r in receivers for x in r.latencies]
+    last = max((r.last_delivery for r in receivers), default=last_send)
+    elapsed = max(last, last_send) - start
+    closed = [r.closed for r in receivers if r.closed and r.closed != "1000"]
+    return {
+        "mode": "chat",
+        "protocol": args.protocol,
+        "clients": len(receivers),
+        "senders": len(senders),
+        "rate": args.rate,
+        "sent": sent,
+        "expected": expected,
+        "delivered": delivered,
+        "lost": expected - delivered,
+        "duplicated": sum(r.duplicates for r in receivers),
+        "errors": sum(r.errors for r in receivers),
+        "error_samples": [s for r in receivers for s in r.error_samples][:3],
+        "closed_early": len(closed),
+        "deliveries_per_s": round(delivered / (elapsed / 1e9), 1) if elapsed else 0,
+        "offered_per_s": args.rate * len(receivers),
+        **summary_ms(latencies),
+        **cpu_fields(server_cpu, delivered, pids),
+        "connect": summary_ms(connect_ns),
+    }
+
+
+# --- ping-pong and echo ---------------------------------------------------------
+
+
+async def pingpong(args: argparse.Namespace) -> dict[str, Any]:
+    """P pairs, each in its own room: A pings, B answers on seeing it, A times it."""
+    run = uuid.uuid4().hex[:6]
+    bases = args.url.split(",")  # several servers: A and B of a pair on different ones
+    base = bases[0]
+    kind = "hub" if args.protocol == "hub" else "chat"
+    paths = [f"/ws/{kind}/{args.room}{run}{i}/" for i in range(args.pairs)]
+    cookies: list[str | None] = [None] * (2 * args.pairs)
+    if args.protocol == "parlour":
+        paths = [
+            await asyncio.to_thread(parlour_room, base, f"pp{run}{i}")
+            for i in range(args.pairs)
+        ]
+        visitors = await sessions(base, 2 * args.pairs, f"p{run}-")
+        cookies = [v.cookie_header() for v in visitors]
+    sockets = await gather_limited(
+        [
+            lambda i=i: open_socket(bases[i % len(bases)], paths[i // 2], cookies[i])
+            for i in range(2 * args.pairs)
+        ],
+        50,
+    )
+    await asyncio.sleep(args.settle)
+    round_trips: list[int] = []
+    deadline = time.monotonic() + args.duration
+    lost = 0
+
+    async def next_token(ws: ClientConnection, want: str, until: float) -> bool:
+        while True:
+            left = until - time.monotonic()
+            if left <= 0:
+                return False
+            try:
+                frame = await asyncio.wait_for(ws.recv(), left)
+            except TimeoutError:
+                return False
+            if isinstance(frame, str) and want in frame:
+                return True
+
+    async def pair(i: int) -> None:
+        nonlocal lost
+        a, b = sockets[2 * i][0], sockets[2 * i + 1][0]
+        for seq in range(args.round_trips):
+            if time.monotonic() > deadline:
+                return
+            started = now_ns()
+            ping, pong = (
+                f"~b{run}.{i}.{2 * seq}.{started}~",
+                f"~b{run}.{i}.{2 * seq + 1}.",
+            )
+            await a.send(encode_message(args.protocol, ping))
+            if not await next_token(b, ping, time.monotonic() + args.timeout):
+                lost += 1
+                return
+            await b.send(encode_message(args.protocol, f"{pong}{now_ns()}~"))
+            if not await next_token(a, pong, time.monotonic() + args.timeout):
+                lost += 1
+                return
+            round_trips.append(now_ns() - started)
+
+    pids = server_pids(args)
+    cpu_before = cpu_seconds(pids)
+    began = now_ns()
+    await asyncio.gather(*(pair(i) for i in range(args.pairs)))
+    elapsed = (now_ns() - began) / 1e9
+    server_cpu = cpu_seconds(pids) - cpu_before
+    for ws, _ in sockets:
+        await ws.close()
+    return {
+        "mode": "pingpong",
+        "protocol": args.protocol,
+        "pairs": args.pairs,
+        "round_trips": len(round_trips),
+        "lost": lost,
+        "round_trips_per_s": round(len(round_trips) / elapsed, 1),
+        **summary_ms(round_trips),
+        **cpu_fields(server_cpu, len(round_trips), pids),
+    }
+
+
+async def echo(args: argparse.Namespace) -> dict[str, Any]:
+    """P clients, each sending and awaiting its echo, one at a time, on /ws/echo/."""
+    sockets = await gather_limited(
+        [lambda: open_socket(args.url, "/ws/echo/") for _ in range(args.pairs)], 50
+    )
+    times: list[int] = []
+    deadline = time.monotonic() + args.duration
+
+    async def one(ws: ClientConnection) -> None:
+        for seq in range(args.round_trips):
+            if time.monotonic() > deadline:
+                return
+            text = f"ping {seq}"
+            started = now_ns()
+            await ws.send(text)
+            if await asyncio.wait_for(ws.recv(), args.timeout) != text:
+                raise RuntimeError("echo mismatch")
+            times.append(now_ns() - started)
+
+    pids = server_pids(args)
+    cpu_before = cpu_seconds(pids)
+    began = now_ns()
+    await asyncio.gather(*(one(ws) for ws, _ in sockets))
+    elapsed = (now_ns() - began) / 1e9
+    server_cpu = cpu_seconds(pids) - cpu_before
+    for ws, _ in sockets:
+        await ws.close()
+    return {
+        "mode": "echo",
+        "protocol": args.protocol,
+        "clients": args.pairs,
+        "round_trips": len(times),
+        "round_trips_per_s": round(len(times) / elapsed, 1),
+        **summary_ms(times),
+        **cpu_fields(server_cpu, len(times), pids),
+    }
+
+
+# --- idle memory ----------------------------------------------------------------
+
+
+async def idle(args: argparse.Namespace) -> dict[str, Any]:
+    """RSS growth of the server per open, idle WebSocket (all in one room)."""
+    base = args.url
+    path = f"/ws/{'hub' if args.protocol == 'hub' else 'chat'}/{args.room}/"
+    cookies: list[str | None] = [None] * args.clients
+    if args.protocol == "parlour":
+        path = await asyncio.to_thread(parlour_room, base, args.room)
+        visitor = (await sessions(base, 1, f"i{uuid.uuid4().hex[:6]}-"))[0]
+        # One session for all: memory per connection, not per session row.
+        cookies = [visitor.cookie_header()] * args.clients
+    # Warm the server up (imports, first-connection caches) before the baseline.
+    warm = await gather_limited([lambda: open_socket(base, path, cookies[0])] * 5, 5)
+    await asyncio.sleep(1)
+    pid = server_pids(args)[0]
+    before = rss_kib(pid)
+    opened = await gather_limited(
+        [lambda c=c: open_socket(base, path, c) for c in cookies], 50
+    )
+    await asyncio.sleep(args.settle + 2)
+    after = rss_kib(pid)
+    for ws, _ in [*opened, *warm]:
+        await ws.close()
+    return {
+        "mode": "idle",
+        "protocol": args.protocol,
+        "clients": len(opened),
+        "rss_before_kib": before,
+        "rss_after_kib": after,
+        "kib_per_connection": round((after - before) / len(opened), 1),
+        "connect": summary_ms([t for _, t in opened]),
+    }
+
+
+# --- chess ----------------------------------------------------------------------
+
+# Short legal games in UCI, replayed in turn by the two seats (scripted, no engine).
+GAMES = [
+    "e2e4 e7e5 g1f3 b8c6 f1b5 a7a6 b5a4 g8f6 e1g1 f8e7 f1e1 b7b5 a4b3 d7d6 c2c3 e8g8"
+    " h2h3 c6b8 d2d4 b8d7 c3c4 c7c6 c4b5 a6b5 b1c3 c8b7 c1g5 b5b4",
+    "d2d4 g8f6 c2c4 e7e6 b1c3 f8b4 e2e3 e8g8 f1d3 d7d5 g1f3 c7c5 e1g1 b8c6 a2a3 b4c3"
+    " b2c3 d8c7 c4d5 e6d5",
+    "e2e4 c7c5 g1f3 d7d6 d2d4 c5d4 f3d4 g8f6 b1c3 a7a6 c1e3 e7e5 d4b3 c8e6 f2f3 f8e7"
+    " d1d2 e8g8 e1c1 b8d7 g2g4 b7b5 g4g5 b5b4",
+    "f2f3 e7e5 g2g4 d8h4",
+]
+
+
+@dataclass
+class Seat:
+    session: Session
+    ws: ClientConnection | None = None
+    colour: str = ""
+
+
+async def chess(args: argparse.Namespace) -> dict[str, Any]:
+    """P games; each seat plays its side of a scripted game as soon as it is its turn.
+
+    A move's round trip runs from sending it to receiving the state that confirms it
+    (version bumped, the move in the list). A move confirmed twice (two states with
+    the same ply after it) or never confirmed is counted.
+    """
+    base = args.url
+    run = uuid.uuid4().hex[:6]
+    creators = await sessions(base, args.games, f"w{run}-")
+    joiners = await sessions(base, args.games, f"k{run}-")
+
+    def make_game(i: int) -> str:
+        page = creators[i].get("/chess/")
+        page = creators[i].post(
+            "/chess/", {"colour": "white", "time_control": "none"}, follow=False
+        )
+        location = page.headers.get("Location", "")
+        match = re.search(r"/chess/([\w-]+)/", location)
+        if not match:
+            raise RuntimeError(f"game creation failed: {page.status} {location}")
+        game_path = f"/chess/{match.group(1)}/"
+        joiners[i].get(game_path)
+        join = joiners[i].post(f"{game_path}join/", {}, follow=False)
+        if join.status not in (200, 302, 303):
+            raise RuntimeError(f"joining failed: {join.status}")
+        return match.group(1)
+
+    loop = asyncio.get_running_loop()
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        game_ids = await asyncio.gather(
+            *(loop.run_in_executor(pool, make_game, i) for i in range(args.games))
+        )
+    round_trips: list[int] = []
+    lost = doubled = errors = 0
+    moves_done = 0
+
+    async def play(i: int, game_id: str) -> None:
+        nonlocal lost, doubled, errors, moves_done
+        script = GAMES[i % len(GAMES)].split()
+        seats = []
+        for session in (creators[i], joiners[i]):
+            ws, _ = await open_socket(
+                base, f"/ws/chess/{game_id}/", session.cookie_header()
+            )
+            seats.append(ws)
+        white, black = seats
+        states: dict[int, list[int]] = {0: [], 1: []}
+        ply_seen = [-1, -1]
+
+        async def wait_state(seat: int, ply: int, until: float) -> bool:
+            ws = seats[seat]
+            while True:
+                left = until - time.monotonic()
+                if left <= 0:
+                    return False
+                try:
+                    frame = await asyncio.wait_for(ws.recv(), left)
+                except TimeoutError:
+                    return False
+                msg = json.loads(frame)
+                if msg.get("type") == "error":
+                    nonlocal errors
+                    errors += 1
+                    continue
+                if msg.get("type") != "state":
+                    continue
+                n = len(msg.get("moves", []))
+                states[seat].append(n)
+                if n >= ply:
+                    ply_seen[seat] = n
+                    return True
+
+        # both seats see the initial state; the clock starts once every game has
+        # (connecting is timed apart: a burst of 100 handshakes is not move load)
+        for seat in (0, 1):
+            await wait_state(seat, 0, time.monotonic() + args.timeout)
+        ready.append(i)
+        if len(ready) == len(game_ids):
+            clock["began"], clock["cpu"] = now_ns(), cpu_seconds(pids)
+            log(f"chess: {len(ready)} games connected; sending")  # profilers start
+            go.set()
+        await asyncio.wait_for(go.wait(), 120)
+        for ply, uci in enumerate(script):
+            mover = ply % 2
+            ws = (white, black)[mover]
+            started = now_ns()
+            await ws.send(json.dumps({"type": "move", "uci": uci, "ply": ply}))
+            ok = await wait_state(mover, ply + 1, time.monotonic() + args.timeout)
+            if not ok:
+                lost += 1
+                break
+            round_trips.append(now_ns() - started)
+            moves_done += 1
+            # the opponent must see it too before it answers
+            if not await wait_state(
+                1 - mover, ply + 1, time.monotonic() + args.timeout
+            ):
+                lost += 1
+                break
+        for seat in (0, 1):
+            counts = states[seat]
+            doubled += sum(
+                1 for a, b in zip(counts, counts[1:], strict=False) if a == b and a > 0
+            )
+        for ws in seats:
+            await ws.close()
+
+    pids = server_pids(args)
+    ready: list[int] = []
+    go = asyncio.Event()
+    clock: dict[str, Any] = {}
+    connect_began = now_ns()
+    await asyncio.gather(*(play(i, g) for i, g in enumerate(game_ids)))
+    elapsed = (now_ns() - clock["began"]) / 1e9
+    server_cpu = cpu_seconds(pids) - clock["cpu"]
+    return {
+        "mode": "chess",
+        "protocol": "parlour",
+        "games": args.games,
+        "moves": moves_done,
+        "lost": lost,
+        "doubled": doubled,
+        "errors": errors,
+        "moves_per_s": round(moves_done / elapsed, 1),
+        "connect_all_s": round((clock["began"] - connect_began) / 1e9, 2),
+        **summary_ms(round_trips),
+        **cpu_fields(server_cpu, moves_done, pids),
+    }
+
+
+MODES = {"chat": chat, "pingpong": pingpong, "echo": echo, "idle": idle, "chess": chess}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("mode", choices=sorted(MODES))
+    parser.add_argument(
+        "--url", default="http://127.0.0.1:8000", help="comma-separated for several"
+    )
+    parser.add_argument(
+        "--protocol", choices=["baseline", "plain", "hub", "parlour"], default="parlour"
+    )
+    parser.add_argument("--room", default="bench")
+    parser.add_argument("--clients", type=int, default=100)
+    parser.add_argument("--senders", type=int, default=10)
+    parser.add_argument("--rate", type=float, default=200.0, help="total msgs/s")
+    parser.add_argument("--messages", type=int, default=100, help="per sender")
+    parser.add_argument("--body-size", type=int, default=60)
+    parser.add_argument("--pairs", type=int, default=1)
+    parser.add_argument("--round-trips", type=int, default=200, help="per pair")
+    parser.add_argument("--games", type=int, default=50)
+    parser.add_argument("--duration", type=float, default=20.0, help="time cap, s")
+    parser.add_argument("--timeout", type=float, default=10.0, help="per reply, s")
+    parser.add_argument("--drain", type=float, default=15.0, help="wait after sends")
+    parser.add_argument("--settle", type=float, default=1.0)
+    parser.add_argument(
+        "--server-pid", default="", help="server PID(s), comma-separated: CPU, RSS"
+    )
+    parser.add_argument("--seed", type=int, default=7)
+    args = parser.parse_args()
+    for url in args.url.split(","):
+        check_local(url)
+    random.seed(args.seed)
+    if args.clients > 5000 or args.pairs > 1000 or args.games > 500:
+        raise SystemExit("bounded: at most 5000 clients, 1000 pairs, 500 games")
+    if args.mode == "idle" and not args.server_pid:
+        raise SystemExit("idle mode needs --server-pid")
+    result = asyncio.run(asyncio.wait_for(MODES[args.mode](args), 600))
+    print(json.dumps(result), flush=True)
+
+
+if __name__ == "__main__":
+    main()
