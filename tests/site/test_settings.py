@@ -89,3 +89,36 @@ def test_check_deploy_is_clean_in_production_settings():
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+def test_app_limits_come_from_the_environment():
+    probe = (
+        "import django; django.setup()\n"
+        "import json\n"
+        "from chat import conf as chat_conf\n"
+        "from chess import conf as chess_conf\n"
+        "from roulette import conf as roulette_conf\n"
+        "print(json.dumps({\n"
+        "    'flood': chat_conf.get_int('CHAT_FLOOD_COUNT'),\n"
+        "    'gone': chess_conf.gone_claim_seconds(),\n"
+        "    'limits': roulette_conf.limits().as_dict(),\n"
+        "}))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", probe],
+        cwd=ROOT,
+        env=server_env(
+            DJANGO_SETTINGS_MODULE="site_config.settings",
+            CHAT_FLOOD_COUNT="9",
+            CHESS_GONE_CLAIM_SECONDS="45",
+            ROULETTE_LIMITS='{"inside_max": 200}',
+        ),
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    found = json.loads(result.stdout)
+    assert found["flood"] == 9
+    assert found["gone"] == 45
+    assert found["limits"]["inside_max"] == 200
+    assert found["limits"]["outside_max"] == 500  # the defaults fill the rest
