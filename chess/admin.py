@@ -7,7 +7,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from chess import services
-from chess.models import Game, Move, Presence
+from chess.models import Game, LobbyState, Move, Presence
 
 
 class MoveInline(admin.TabularInline):
@@ -61,6 +61,7 @@ class GameAdmin(admin.ModelAdmin):
         "updated_at",
         "started_at",
         "ended_at",
+        "flag_at",
     )
 
     def has_add_permission(self, request: HttpRequest) -> bool:
@@ -96,3 +97,14 @@ class PresenceAdmin(admin.ModelAdmin):
     list_display = ("game", "colour", "session_key", "created_at")
     list_filter = ("colour",)
     readonly_fields = ("game", "channel", "session_key", "colour", "created_at")
+
+
+@admin.register(LobbyState)
+class LobbyStateAdmin(admin.ModelAdmin):
+    """The lobby's cache stamp (one row): visible for audit, changed only by code."""
+
+    list_display = ("id", "stamp")
+    readonly_fields = ("stamp",)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False

@@ -14,7 +14,7 @@ opponent's.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from chess.models import Colour, Game, Status
@@ -77,6 +77,17 @@ def remaining(game: Game, now: datetime) -> dict[str, int]:
 def flag_due(game: Game, now: datetime) -> bool:
     """The side to move has run out of time (and the game is not over yet)."""
     return is_running(game) and remaining(game, now)[game.turn] <= 0
+
+
+def flag_at(game: Game) -> datetime | None:
+    """The moment the side to move flags if nobody moves, or None if no clock runs
+    (stored on the game so that due flags can be found with an indexed query)."""
+    if not is_running(game):
+        return None
+    assert game.clock_at is not None
+    return game.clock_at + timedelta(
+        milliseconds=remaining(game, game.clock_at)[game.turn]
+    )
 
 
 def deadline_ms(game: Game, now: datetime) -> int | None:

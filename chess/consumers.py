@@ -14,10 +14,9 @@ import weakref
 from collections.abc import Callable, Coroutine
 from typing import Any
 
-from channels.db import database_sync_to_async
 from django.utils import timezone
 
-from chess import services
+from chess import executor, services
 from chess.broadcast import lobby_frame
 from chess.clock import deadline_ms
 from chess.conf import heartbeat_seconds
@@ -95,17 +94,16 @@ class PresenceHeartbeat:
 
     async def beat(self) -> None:
         sockets = dict(self.connections)
-        result = await database_sync_to_async(services.presence_heartbeat)(
-            connections={channel: seat for channel, (_, seat) in sockets.items()}
+        result = await executor.run(
+            services.presence_heartbeat,
+            connections={channel: seat for channel, (_, seat) in sockets.items()},
         )
         for group, summary in result.summaries.items():
             await publish(group, summary)
         for channel in result.restored:
             if channel not in self.connections:
                 # The socket closed while its row was being restored: undo that.
-                summary = await database_sync_to_async(services.presence_leave)(
-                    channel=channel
-                )
+                summary = await executor.run(services.presence_leave, channel=channel)
                 if summary is not None:
                     await publish(sockets[channel][0], summary)
 
@@ -124,15 +122,31 @@ def heartbeat() -> PresenceHeartbeat:
     return beat
 
 
+# (group, frame) pairs a call on the chess thread leaves for the event loop to
+# publish: publishing from that thread (async_to_sync) would not reach this loop.
+Pending = list[tuple[str, str]]
+
+
+def _pending(change: GameChange | None) -> Pending:
+    if change is None:
+        return []
+    frames = [(change.game.group, change.frame)]
+    if change.lobby_changed:
+        frames.append((LOBBY_GROUP, lobby_frame()))
+    return frames
+
+
 def _open_game(
     game_id: str, channel: str, session_key: str | None
-) -> tuple[str, str | None, dict[str, Any], int] | None:
-    """Find the game and record the presence: (state frame, colour, presence, pk).
+) -> tuple[str, str | None, dict[str, Any], int, Pending] | None:
+    """Find the game and record the presence: (state frame, colour, presence, pk,
+    frames to publish).
 
-    A flag that fell due while nobody watched is applied (and published) first.
+    A flag that fell due while nobody watched is applied first (and its change is
+    returned for publishing).
     """
     try:
-        services.flag_check(game_id=game_id)
+        flagged = services.flag_check(game_id=game_id, publish=False)
     except services.GameNotFound:
         return None
     game = Game.objects.filter(public_id=game_id).first()
@@ -146,6 +160,7 @@ def _open_game(
         game.colour_of(session_key),
         presence,
         game.pk,
+        _pending(flagged),
     )
 
 
@@ -155,8 +170,14 @@ def _flag_deadline(game_id: str) -> int | None:
     return None if game is None else deadline_ms(game, timezone.now())
 
 
-def _state_frame(game_id: str) -> str:
-    return encode(services.game_state(game_id=game_id))
+def _state_frame(game_id: str) -> tuple[str, Pending]:
+    """The full state (a due flag applied first) and the frames to publish."""
+    now = timezone.now()
+    flagged = services.flag_check(game_id=game_id, now=now, publish=False)
+    if flagged is not None:
+        return flagged.frame, _pending(flagged)
+    state = services.game_state(game_id=game_id, now=now, publish=False)
+    return encode(state), []
 
 
 class GameConsumer(JsonHubConsumer):
@@ -198,15 +219,17 @@ class GameConsumer(JsonHubConsumer):
 
     async def _open(self) -> None:
         self.present = True  # from here on a row may exist, even if this fails
-        opened = await database_sync_to_async(_open_game)(
-            self.game_id, self.channel_name, self.session_key
+        opened = await executor.run(
+            _open_game, self.game_id, self.channel_name, self.session_key
         )
         if opened is None:
             self.present = False
             await self.send_error("No such game.")
             await self.close(code=CLOSE_NO_SUCH_GAME)
             return
-        frame, self.colour, presence, self.game_pk = opened
+        frame, self.colour, presence, self.game_pk, pending = opened
+        for group, event in pending:
+            await publish(group, event)
         heartbeat().add(
             self.channel_name,
             self.group,
@@ -235,8 +258,8 @@ class GameConsumer(JsonHubConsumer):
         if self.present:
             self.present = False
             try:
-                presence = await database_sync_to_async(services.presence_leave)(
-                    channel=self.channel_name
+                presence = await executor.run(
+                    services.presence_leave, channel=self.channel_name
                 )
             except Exception:  # the socket is gone either way; the row is stale
                 logger.exception("could not record a chess disconnect")
@@ -274,8 +297,8 @@ class GameConsumer(JsonHubConsumer):
         for _ in range(FLAG_RETRIES):
             await asyncio.sleep(delay)
             try:
-                change = await database_sync_to_async(services.flag_check)(
-                    game_id=self.game_id, publish=False
+                change = await executor.run(
+                    services.flag_check, game_id=self.game_id, publish=False
                 )
             except services.GameNotFound:
                 return
@@ -283,9 +306,9 @@ class GameConsumer(JsonHubConsumer):
                 # The state this publishes re-arms (cancels) timers; not this one.
                 self.flag_timer = None
                 await publish(self.group, change.frame)
-                await publish(LOBBY_GROUP, await database_sync_to_async(lobby_frame)())
+                await publish(LOBBY_GROUP, await executor.run(lobby_frame))
                 return
-            left = await database_sync_to_async(_flag_deadline)(self.game_id)
+            left = await executor.run(_flag_deadline, self.game_id)
             if left is None:
                 return  # the game moved on or ended; its next state re-arms
             delay = left / 1000 + FLAG_GRACE_S
@@ -293,7 +316,8 @@ class GameConsumer(JsonHubConsumer):
     async def _run(self, kind: str, call: Callable[..., GameChange], **kw: Any) -> None:
         """Run one service, publish its change, or tell the sender why not."""
         try:
-            change = await database_sync_to_async(call)(
+            change = await executor.run(
+                call,
                 game_id=self.game_id,
                 session_key=self.session_key,
                 publish=False,
@@ -302,16 +326,14 @@ class GameConsumer(JsonHubConsumer):
         except StaleMoveError as exc:
             # The client is behind (or repeated itself): refuse, then catch it up.
             await self.send_error(str(exc), command=kind)
-            await self.send_frame(
-                await database_sync_to_async(_state_frame)(self.game_id)
-            )
+            await self.send_state()
             return
         except GameError as exc:
             await self.send_error(str(exc), command=kind)
             return
         await publish(self.group, change.frame)
         if change.lobby_changed:
-            await publish(LOBBY_GROUP, await database_sync_to_async(lobby_frame)())
+            await publish(LOBBY_GROUP, await executor.run(lobby_frame))
         if change.refused:  # the game ended on time instead
             await self.send_error(change.refused, command=kind)
 
@@ -360,7 +382,14 @@ class GameConsumer(JsonHubConsumer):
 
     async def handle_sync(self, content: dict[str, Any]) -> None:
         """Full state to the sender only (after a gap, a timeout or a reconnect)."""
-        await self.send_frame(await database_sync_to_async(_state_frame)(self.game_id))
+        await self.send_state()
+
+    async def send_state(self) -> None:
+        """The full state to this socket only (and a flag it applied to everyone)."""
+        frame, pending = await executor.run(_state_frame, self.game_id)
+        for group, event in pending:
+            await publish(group, event)
+        await self.send_frame(frame)
 
 
 class LobbyConsumer(JsonHubConsumer):
@@ -373,4 +402,4 @@ class LobbyConsumer(JsonHubConsumer):
 
     async def handle_sync(self, content: dict[str, Any]) -> None:
         """The current lists to the sender only (after a reconnect)."""
-        await self.send_frame(await database_sync_to_async(lobby_frame)())
+        await self.send_frame(await executor.run(lobby_frame))

@@ -140,6 +140,10 @@ class Game(models.Model):
     clock_at = models.DateTimeField(
         null=True, blank=True, help_text="When the running clock last started."
     )
+    # When the side to move flags if nobody moves (null: no clock runs). Derived
+    # from the fields above on every command (`clock.flag_at`), so the lobby's
+    # sweep for due flags is one indexed query that usually finds nothing.
+    flag_at = models.DateTimeField(null=True, blank=True, db_index=True)
     # When each player's last socket closed (cleared when one opens again); the
     # opponent may claim once it is older than CHESS_GONE_CLAIM_SECONDS.
     white_gone_at = models.DateTimeField(null=True, blank=True)
@@ -199,6 +203,17 @@ class Game(models.Model):
 
     def name_of(self, colour: str) -> str:
         return self.white_name if colour == Colour.WHITE else self.black_name
+
+
+class LobbyState(models.Model):
+    """One row: a stamp that changes whenever the lobby lists may change (a game
+    is created, starts or ends), so every process can reuse its rendered lists
+    until then (see `chess.broadcast`)."""
+
+    stamp = models.BigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"lobby {self.stamp}"
 
 
 class Move(models.Model):

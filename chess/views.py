@@ -5,6 +5,7 @@ Views only parse input, call one service and redirect (PRG) or render.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from typing import Any
@@ -12,11 +13,13 @@ from typing import Any
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.utils import timezone
 from django.views.decorators.csrf import ensure_csrf_cookie
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from chess import services
+from chess.broadcast import lobby_html
 from chess.conf import gone_claim_seconds
 from chess.forms import CommandForm, GameCreateForm
 from chess.game_state import (
@@ -27,7 +30,7 @@ from chess.game_state import (
     state_payload,
 )
 from chess.models import Game, Status
-from chess.selectors import game_fens, game_get, lobby_games
+from chess.selectors import game_fens, game_get
 from site_config.identity import Identity, identity_from_request, name_required
 
 COMMAND_SERVICES = {
@@ -76,8 +79,19 @@ def _game_create(request: HttpRequest) -> HttpResponse:
 
 
 def _lobby_page(request: HttpRequest, form: GameCreateForm) -> HttpResponse:
-    services.flags_sweep()  # games whose players left must not stay "in progress"
-    return render(request, "chess/lobby.html", {"form": form, "lobby": lobby_games()})
+    # Games whose players left must not stay "in progress": the lists' cache-key
+    # query also says whether any flag is due (then those games end first).
+    context = {"form": form, "lobby_html": lobby_html(sweep=True)}
+    if not form.is_bound:  # the blank form is the same for everyone
+        context["form_html"] = _blank_create_form_html()
+    return render(request, "chess/lobby.html", context)
+
+
+@functools.cache
+def _blank_create_form_html() -> str:
+    """The unbound create form's fields, rendered once per process (widget
+    rendering was a third of the lobby page's time)."""
+    return render_to_string("partials/_form.html", {"form": GameCreateForm()})
 
 
 def _gone_claimable(game: Game, colour: str | None) -> bool:

@@ -212,8 +212,9 @@ async def test_a_failed_connect_leaves_no_hub_membership_or_presence_row(
     assert closed == {"type": "websocket.close", "code": consumers.CLOSE_SERVER_ERROR}
     assert get_hub().local_count(group) == 0
     assert consumers.heartbeat().connections == {}
-    assert not await database_sync_to_async(Presence.objects.exists)()
+    # The cleanup runs on the chess thread: wait for the consumer to finish.
     await comm.wait()
+    assert not await database_sync_to_async(Presence.objects.exists)()
 
 
 async def test_flag_timers_stay_referenced_until_done(timed, communicator):
