@@ -12,7 +12,6 @@ import logging
 import time
 import uuid
 import weakref
-from collections.abc import Coroutine
 from typing import Any
 
 from channels.db import database_sync_to_async
@@ -21,6 +20,7 @@ from django.core.exceptions import ValidationError
 from chat import conf, events, selectors, services, writer
 from chat.models import LOBBY_GROUP, room_group
 from chat.services import MessageDraft
+from site_config.dbthread import spawn
 from site_config.identity import Identity, identity_from_scope
 from site_config.realtime import JsonHubConsumer, ProtocolError, publish, require_field
 
@@ -35,20 +35,6 @@ CLIENT_ID_MAX = 64
 # and 3000-4999.
 CLOSE_TRY_AGAIN = 4503
 UNAVAILABLE = "The chat is unavailable right now; reconnecting shortly."
-
-
-# Tasks started and not awaited: the event loop keeps only weak references to
-# tasks, so one nobody holds can be garbage-collected mid-run. Each is held here
-# until it is done.
-background_tasks: set[asyncio.Task[Any]] = set()
-
-
-def spawn(coro: Coroutine[Any, Any, Any]) -> asyncio.Task[Any]:
-    """Run `coro` in the background, keeping a reference until it finishes."""
-    task = asyncio.get_running_loop().create_task(coro)
-    background_tasks.add(task)
-    task.add_done_callback(background_tasks.discard)
-    return task
 
 
 class PresenceHeartbeat:

@@ -11,7 +11,7 @@ import asyncio
 import json
 import logging
 import weakref
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable
 from typing import Any
 
 from django.utils import timezone
@@ -23,6 +23,7 @@ from chess.conf import heartbeat_seconds
 from chess.game_state import state_payload
 from chess.models import Game
 from chess.services import LOBBY_GROUP, GameChange, GameError, StaleMoveError
+from site_config.dbthread import spawn
 from site_config.identity import identity_from_scope
 from site_config.realtime import (
     JsonHubConsumer,
@@ -46,18 +47,6 @@ FLAG_RETRIES = 3
 # "Try again": a server-side failure; the client reconnects. (1011 would be the
 # standard code, but autobahn lets applications close only with 1000 or 3000-4999.)
 CLOSE_SERVER_ERROR = 4503
-
-# Tasks started here and not yet finished: the event loop holds only weak references
-# to tasks, so one nobody references could be garbage-collected mid-run.
-_tasks: set[asyncio.Task[None]] = set()
-
-
-def spawn(coro: Coroutine[Any, Any, None]) -> asyncio.Task[None]:
-    """Start `coro` as a task that stays referenced until it is done."""
-    task = asyncio.get_running_loop().create_task(coro)
-    _tasks.add(task)
-    task.add_done_callback(_tasks.discard)
-    return task
 
 
 class PresenceHeartbeat:

@@ -8,6 +8,7 @@ from channels.db import database_sync_to_async
 
 from chat import events, services
 from chat.models import Message, Presence
+from site_config import dbthread
 from site_config.identity import Identity
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -329,13 +330,13 @@ async def test_the_room_closing_task_is_kept_alive_until_it_is_done(
     await database_sync_to_async(events.closed_publish_sync)(lounge.pk)
     assert (await ann.receive_json_from())["type"] == "closed"
     # Only a weak reference is kept by asyncio: the consumer holds a strong one.
-    (task,) = consumers.background_tasks
+    (task,) = dbthread.background_tasks
     assert not task.done()
     release.set()
     closing = await ann.receive_output()
     assert (closing["type"], closing["code"]) == ("websocket.close", 4410)
     await asyncio.sleep(0)
-    assert task.done() and not consumers.background_tasks
+    assert task.done() and not dbthread.background_tasks
 
 
 @pytest.mark.parametrize("failing", ["presence_enter", "presence_publish"])

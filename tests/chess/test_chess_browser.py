@@ -45,7 +45,7 @@ def play(page, uci: str, *, drag: bool = False) -> None:
 
 def test_two_browsers_play_a_full_game_live(daphne_server, new_page):
     base = daphne_server.url
-    ann = visitor(new_page, base, "Ann Browser")
+    ann = visitor(new_page, base, "Ann Board")
     ann.goto(f"{base}/chess/")
     ann.get_by_label("White").check()
     ann.get_by_role("button", name="Create game").click()
@@ -54,14 +54,14 @@ def test_two_browsers_play_a_full_game_live(daphne_server, new_page):
     wait_live(ann)
     assert "Waiting for an opponent" in ann.locator("#status-line").inner_text()
 
-    bob = visitor(new_page, base, "Bob Browser")
+    bob = visitor(new_page, base, "Bob Board")
     bob.goto(game_url)
     bob.get_by_role("button", name="Join as Black").click()
     bob.wait_for_selector("text=You play Black.")
     wait_live(bob)
     # Ann's page learns about the opponent without a reload.
     ann.wait_for_function(
-        "document.getElementById('name-b').textContent === 'Bob Browser'"
+        "document.getElementById('name-b').textContent === 'Bob Board'"
     )
     ann.wait_for_selector("#online-b[data-online='true']")
     assert bob.locator("#board").get_attribute("class").endswith("flipped")

@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from chess import consumers, services
 from chess.models import Game, Presence
+from site_config import dbthread
 from site_config.realtime import get_hub
 from tests.chess.chess_support import Table, play, receive_type
 
@@ -222,11 +223,11 @@ async def test_flag_timers_stay_referenced_until_done(timed, communicator):
     weak references only): the consumer's tasks are held until they finish."""
     await database_sync_to_async(set_clock)(timed.game_id, white_ms=60_000)
     black, _ = await connect(communicator, timed.game_id, timed.black)
-    timers = [task for task in consumers._tasks if "_flag_after" in repr(task)]
+    timers = [task for task in dbthread.background_tasks if "_flag_after" in repr(task)]
     assert len(timers) == 1 and not timers[0].done()
     await black.disconnect()
     await asyncio.sleep(0)
-    assert timers[0].cancelled() and timers[0] not in consumers._tasks
+    assert timers[0].cancelled() and timers[0] not in dbthread.background_tasks
 
 
 async def test_bot_move_over_http_reaches_the_sockets(timed, communicator):

@@ -185,5 +185,5 @@ async def test_socket_commands_share_one_thread_and_connection():
     second = await executor.run(where)
     assert first == second and first[0] != threading.get_ident()
     # The connection goes (idle close): the next command opens a new one.
-    await executor.run(executor._close_own_connection)
+    await executor.chess_db.close_connection_async()
     assert (await executor.run(where))[0] == first[0]

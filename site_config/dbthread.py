@@ -1,0 +1,122 @@
+"""A database thread per process for the socket paths, and background tasks that stay
+referenced.
+
+Why not `database_sync_to_async` per call: with CONN_MAX_AGE = 0 (Django's advice
+under ASGI) each call opens a connection and closes it again (the last connection to
+a WAL database checkpoints it on close), which costs more than a chat insert or a
+chess move itself. A `DatabaseThread` owns one long-lived connection and runs its
+calls in arrival order, each still in its own transaction (row locks included), so
+PostgreSQL serialises commands across processes exactly as before. The event loop
+never blocks on the database. The connection is closed after a few idle seconds, so
+a quiet process holds none (and a test database can be dropped).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import logging
+import threading
+import weakref
+from collections.abc import Callable, Coroutine
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, TypeVar
+
+from django.db import InterfaceError, OperationalError, connection
+
+logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+IDLE_CLOSE_SECONDS = 5.0
+
+
+def _close_own_connection() -> None:
+    # Runs on the database thread: `connection` resolves to that thread's own.
+    connection.close()
+
+
+def _call(func: Callable[..., T], args: tuple[Any, ...], kwargs: dict[str, Any]) -> T:
+    """Runs on the database thread. A connection that broke (database restart, idle
+    timeout) is replaced and the call tried once more; callers make their calls safe
+    to repeat (a chess move carries its ply, so a retry after a commit is refused as
+    stale, never applied twice)."""
+    if connection.errors_occurred and not connection.is_usable():
+        connection.close()
+    try:
+        return func(*args, **kwargs)
+    except (OperationalError, InterfaceError):
+        if connection.connection is None or connection.is_usable():
+            raise  # e.g. a lock timeout: the connection itself is fine
+        logger.warning("%s: database connection lost; reconnecting", func.__name__)
+        connection.close()
+        return func(*args, **kwargs)
+
+
+class DatabaseThread:
+    """One thread with one long-lived database connection, e.g. for a consumer app."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self._executor: ThreadPoolExecutor | None = None
+        self._lock = threading.Lock()
+        # Per event loop (tests run many): the pending idle close, the calls in flight.
+        self._idle: weakref.WeakKeyDictionary[
+            asyncio.AbstractEventLoop, asyncio.TimerHandle
+        ] = weakref.WeakKeyDictionary()
+        self._busy: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, int] = (
+            weakref.WeakKeyDictionary()
+        )
+
+    def executor(self) -> ThreadPoolExecutor:
+        with self._lock:
+            if self._executor is None:
+                # One thread: calls run in order, and its connection is reused.
+                self._executor = ThreadPoolExecutor(
+                    max_workers=1, thread_name_prefix=self.name
+                )
+            return self._executor
+
+    async def run(self, func: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
+        """Run `func(*args, **kwargs)` on this thread and return its result."""
+        loop = asyncio.get_running_loop()
+        handle = self._idle.pop(loop, None)
+        if handle is not None:
+            handle.cancel()
+        self._busy[loop] = self._busy.get(loop, 0) + 1
+        try:
+            return await loop.run_in_executor(
+                self.executor(), functools.partial(_call, func, args, kwargs)
+            )
+        finally:
+            self._busy[loop] -= 1
+            if not self._busy[loop]:
+                self._idle[loop] = loop.call_later(
+                    IDLE_CLOSE_SECONDS, self._close_if_idle, loop
+                )
+
+    def _close_if_idle(self, loop: asyncio.AbstractEventLoop) -> None:
+        self._idle.pop(loop, None)
+        if not self._busy.get(loop):
+            loop.run_in_executor(self.executor(), _close_own_connection)
+
+    def close_connection(self) -> None:
+        """Close the thread's database connection now (waits for it)."""
+        if self._executor is not None:
+            self._executor.submit(_close_own_connection).result(timeout=10)
+
+    async def close_connection_async(self) -> None:
+        await self.run(_close_own_connection)
+
+
+# Tasks started with `spawn` and not yet finished: the event loop holds only weak
+# references to tasks, so one nobody references could be garbage-collected mid-run.
+background_tasks: set[asyncio.Task[Any]] = set()
+
+
+def spawn(coro: Coroutine[Any, Any, T]) -> asyncio.Task[T]:
+    """Start `coro` as a task that stays referenced until it is done."""
+    task = asyncio.get_running_loop().create_task(coro)
+    background_tasks.add(task)
+    task.add_done_callback(background_tasks.discard)
+    return task
