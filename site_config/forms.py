@@ -45,9 +45,8 @@ class SignUpForm(UserCreationForm):
         super().__init__(*args, **kwargs)
         self.session_key = session_key
         self.fields["username"].max_length = NAME_MAX_LENGTH
-        self.fields["username"].help_text = (
-            "1-24 characters: letters, digits and _ - . It is also your display name."
-        )
+        username_help = "1-24 characters: letters, digits and _ - . Also your name."
+        self.fields["username"].help_text = username_help
 
     def clean_username(self) -> str:
         username = normalise_name(self.cleaned_data["username"])
