@@ -13,11 +13,11 @@ from __future__ import annotations
 import secrets
 import threading
 from collections import OrderedDict
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from functools import partial
-from typing import Any
+from functools import partial, wraps
+from typing import Any, NamedTuple
 
 from django.db import IntegrityError, connections, router, transaction
 from django.db.transaction import TransactionManagementError
@@ -231,6 +231,45 @@ def _board_keep(game_id: str, start_fen: str, moves_uci: str, board: Board) -> N
             _boards.popitem(last=False)
 
 
+class Command(NamedTuple):
+    """A seated player's command on an active game, inside the game's row lock."""
+
+    game: Game
+    colour: str
+    now: datetime
+    publish: bool
+
+
+def seated_command(body: Callable[..., GameChange]) -> Callable[..., GameChange]:
+    """Give a command its common preamble; `body(command, **extra)` does the rest.
+
+    The wrapped service takes `game_id`, `session_key`, `publish` and `now` (plus the
+    command's own keyword arguments). It opens the transaction, locks the game row,
+    checks the seat, ends the game on time when the clock has run out (returning
+    that change instead of running the command) and refuses a finished game.
+    """
+
+    @wraps(body)
+    def run(
+        *,
+        game_id: str,
+        session_key: str | None,
+        publish: bool = True,
+        now: datetime | None = None,
+        **extra: Any,
+    ) -> GameChange:
+        now = now or timezone.now()
+        with transaction.atomic():
+            game = _locked(game_id)
+            colour = _seat(game, session_key)
+            if (timed_out := _timeout_change(game, now, publish=publish)) is not None:
+                return timed_out
+            _require_active(game)
+            return body(Command(game, colour, now, publish), **extra)
+
+    return run
+
+
 def change_publish(change: GameChange) -> None:
     """Push a change to the game's sockets (and the lobby's, if it changed), from
     sync code."""
@@ -331,15 +370,8 @@ MOVE_FIELDS = [
 ]
 
 
-def move_make(
-    *,
-    game_id: str,
-    session_key: str | None,
-    uci: str,
-    ply: int,
-    publish: bool = True,
-    now: datetime | None = None,
-) -> GameChange:
+@seated_command
+def move_make(command: Command, *, uci: str, ply: int) -> GameChange:
     """Play `uci` for the seated player whose turn it is.
 
     `ply` is the number of half-moves the client believes were played; a mismatch
@@ -347,175 +379,110 @@ def move_make(
     move that arrives after the mover's time ran out ends the game on time instead
     (the change carries `refused`).
     """
-    now = now or timezone.now()
-    with transaction.atomic():
-        game = _locked(game_id)
-        colour = _seat(game, session_key)
-        if (timed_out := _timeout_change(game, now, publish=publish)) is not None:
-            return timed_out
-        _require_active(game)
-        if ply != game.ply:
-            raise StaleMoveError(
-                f"Stale move: the game is at ply {game.ply}, not {ply}."
-            )
-        if game.turn != colour:
-            raise NotYourTurnError("It is not your turn.")
-        board = _board_take(game)
-        try:
-            move = board.parse_uci(uci)
-        except IllegalMoveError:
-            _board_keep(game.public_id, game.start_fen, game.moves_uci, board)
-            raise GameError(f"Illegal move: {uci[:8]}.") from None
-        san = board.san(move)
-        board.push(move)
-        clock.on_move(game, colour, now)
-        game.ply += 1
-        game.fen = board.fen()
-        game.moves_uci = f"{game.moves_uci} {move.uci()}".lstrip()
-        game.moves_san = f"{game.moves_san} {san}".lstrip()
-        if game.draw_offer and game.draw_offer != colour:
-            game.draw_offer = ""  # the recipient moved on: the offer lapses
-        outcome = board.outcome()
-        if outcome is not None:
-            _finish(
-                game, result=outcome.result, termination=outcome.termination, now=now
-            )
-        try:
-            Move.objects.create(
-                game=game, ply=game.ply, uci=move.uci(), san=san, fen_after=game.fen
-            )
-        except IntegrityError:
-            # Unreachable while the row lock holds; if it ever fails, the unique
-            # (game, ply) constraint still refuses, and leaving the block rolls the
-            # whole command back.
-            raise StaleMoveError("Stale move: that ply was just played.") from None
-        transaction.on_commit(
-            partial(_board_keep, game.public_id, game.start_fen, game.moves_uci, board)
+    game, colour, now, publish = command
+    if ply != game.ply:
+        raise StaleMoveError(f"Stale move: the game is at ply {game.ply}, not {ply}.")
+    if game.turn != colour:
+        raise NotYourTurnError("It is not your turn.")
+    board = _board_take(game)
+    try:
+        move = board.parse_uci(uci)
+    except IllegalMoveError:
+        _board_keep(game.public_id, game.start_fen, game.moves_uci, board)
+        raise GameError(f"Illegal move: {uci[:8]}.") from None
+    san = board.san(move)
+    board.push(move)
+    clock.on_move(game, colour, now)
+    game.ply += 1
+    game.fen = board.fen()
+    game.moves_uci = f"{game.moves_uci} {move.uci()}".lstrip()
+    game.moves_san = f"{game.moves_san} {san}".lstrip()
+    if game.draw_offer and game.draw_offer != colour:
+        game.draw_offer = ""  # the recipient moved on: the offer lapses
+    outcome = board.outcome()
+    if outcome is not None:
+        _finish(game, result=outcome.result, termination=outcome.termination, now=now)
+    try:
+        Move.objects.create(
+            game=game, ply=game.ply, uci=move.uci(), san=san, fen_after=game.fen
         )
-        return _commit(
-            game,
-            board=board,
-            lobby_changed=outcome is not None,
-            publish=publish,
-            now=now,
-            update_fields=MOVE_FIELDS,
-        )
+    except IntegrityError:
+        # Unreachable while the row lock holds; if it ever fails, the unique
+        # (game, ply) constraint still refuses, and leaving the block rolls the
+        # whole command back.
+        raise StaleMoveError("Stale move: that ply was just played.") from None
+    transaction.on_commit(
+        partial(_board_keep, game.public_id, game.start_fen, game.moves_uci, board)
+    )
+    return _commit(
+        game,
+        board=board,
+        lobby_changed=outcome is not None,
+        publish=publish,
+        now=now,
+        update_fields=MOVE_FIELDS,
+    )
 
 
-def game_resign(
-    *,
-    game_id: str,
-    session_key: str | None,
-    publish: bool = True,
-    now: datetime | None = None,
-) -> GameChange:
+@seated_command
+def game_resign(command: Command) -> GameChange:
     """The seated player gives up; the opponent wins."""
-    now = now or timezone.now()
-    with transaction.atomic():
-        game = _locked(game_id)
-        colour = _seat(game, session_key)
-        if (timed_out := _timeout_change(game, now, publish=publish)) is not None:
-            return timed_out
-        _require_active(game)
-        _finish(
-            game,
-            result="0-1" if colour == Colour.WHITE else "1-0",
-            termination=Termination.RESIGNATION,
-            now=now,
-        )
-        return _commit(game, lobby_changed=True, publish=publish, now=now)
+    game, colour, now, publish = command
+    _finish(
+        game,
+        result="0-1" if colour == Colour.WHITE else "1-0",
+        termination=Termination.RESIGNATION,
+        now=now,
+    )
+    return _commit(game, lobby_changed=True, publish=publish, now=now)
 
 
-def draw_offer(
-    *,
-    game_id: str,
-    session_key: str | None,
-    publish: bool = True,
-    now: datetime | None = None,
-) -> GameChange:
+@seated_command
+def draw_offer(command: Command) -> GameChange:
     """Offer a draw; if the opponent has already offered one, this accepts it."""
-    now = now or timezone.now()
-    with transaction.atomic():
-        game = _locked(game_id)
-        colour = _seat(game, session_key)
-        if (timed_out := _timeout_change(game, now, publish=publish)) is not None:
-            return timed_out
-        _require_active(game)
-        if game.draw_offer == colour:
-            raise GameError("You have already offered a draw.")
-        if game.draw_offer:  # both sides want a draw
-            _finish(game, result="1/2-1/2", termination=Termination.AGREEMENT, now=now)
-            return _commit(game, lobby_changed=True, publish=publish, now=now)
-        game.draw_offer = colour
-        return _commit(game, publish=publish, now=now)
-
-
-def draw_accept(
-    *,
-    game_id: str,
-    session_key: str | None,
-    publish: bool = True,
-    now: datetime | None = None,
-) -> GameChange:
-    """Accept the opponent's pending draw offer."""
-    now = now or timezone.now()
-    with transaction.atomic():
-        game = _locked(game_id)
-        colour = _seat(game, session_key)
-        if (timed_out := _timeout_change(game, now, publish=publish)) is not None:
-            return timed_out
-        _require_active(game)
-        if not game.draw_offer or game.draw_offer == colour:
-            raise GameError("There is no draw offer to accept.")
+    game, colour, now, publish = command
+    if game.draw_offer == colour:
+        raise GameError("You have already offered a draw.")
+    if game.draw_offer:  # both sides want a draw
         _finish(game, result="1/2-1/2", termination=Termination.AGREEMENT, now=now)
         return _commit(game, lobby_changed=True, publish=publish, now=now)
+    game.draw_offer = colour
+    return _commit(game, publish=publish, now=now)
 
 
-def draw_decline(
-    *,
-    game_id: str,
-    session_key: str | None,
-    publish: bool = True,
-    now: datetime | None = None,
-) -> GameChange:
+@seated_command
+def draw_accept(command: Command) -> GameChange:
+    """Accept the opponent's pending draw offer."""
+    game, colour, now, publish = command
+    if not game.draw_offer or game.draw_offer == colour:
+        raise GameError("There is no draw offer to accept.")
+    _finish(game, result="1/2-1/2", termination=Termination.AGREEMENT, now=now)
+    return _commit(game, lobby_changed=True, publish=publish, now=now)
+
+
+@seated_command
+def draw_decline(command: Command) -> GameChange:
     """Decline the opponent's pending draw offer."""
-    now = now or timezone.now()
-    with transaction.atomic():
-        game = _locked(game_id)
-        colour = _seat(game, session_key)
-        if (timed_out := _timeout_change(game, now, publish=publish)) is not None:
-            return timed_out
-        _require_active(game)
-        if not game.draw_offer or game.draw_offer == colour:
-            raise GameError("There is no draw offer to decline.")
-        game.draw_offer = ""
-        return _commit(game, publish=publish, now=now)
+    game, colour, now, publish = command
+    if not game.draw_offer or game.draw_offer == colour:
+        raise GameError("There is no draw offer to decline.")
+    game.draw_offer = ""
+    return _commit(game, publish=publish, now=now)
 
 
-def draw_claim(
-    *,
-    game_id: str,
-    session_key: str | None,
-    publish: bool = True,
-    now: datetime | None = None,
-) -> GameChange:
+@seated_command
+def draw_claim(command: Command) -> GameChange:
     """Claim a draw by threefold repetition or the fifty-move rule."""
-    now = now or timezone.now()
-    with transaction.atomic():
-        game = _locked(game_id)
-        _seat(game, session_key)
-        if (timed_out := _timeout_change(game, now, publish=publish)) is not None:
-            return timed_out
-        _require_active(game)
-        board = board_of(game)
-        reason = board.claim_draw_reason()
-        if reason is None:
-            raise GameError(
-                "No draw can be claimed: the position has not occurred three times "
-                "and fifty moves have not passed without a capture or pawn move."
-            )
-        _finish(game, result="1/2-1/2", termination=reason, now=now)
-        return _commit(game, board=board, lobby_changed=True, publish=publish, now=now)
+    game, _, now, publish = command
+    board = board_of(game)
+    reason = board.claim_draw_reason()
+    if reason is None:
+        raise GameError(
+            "No draw can be claimed: the position has not occurred three times "
+            "and fifty moves have not passed without a capture or pawn move."
+        )
+    _finish(game, result="1/2-1/2", termination=reason, now=now)
+    return _commit(game, board=board, lobby_changed=True, publish=publish, now=now)
 
 
 def game_abort(
