@@ -192,7 +192,14 @@ def test_replayed_table_form_places_and_spins_once_across_processes(pg_servers):
     assert {r.status for r in results} == {302}
     html = owner.get("/roulette/").text
     assert 'data-testid="on-table">0<' in html
-    assert html.count("<tbody>\n      \n        <tr class=") <= 1
+    result_panel = html.split('class="rl-panel rl-result"', 1)[1].split(
+        "</section>", 1
+    )[0]
+    settled_rows = result_panel.count('<tr class="is-win">') + result_panel.count(
+        '<tr class="is-loss">'
+    )
+    assert settled_rows == 1  # the one bet, settled by exactly one spin
+    assert "Staked 5<" in result_panel
     bankroll = int(html.split('data-testid="bankroll">', 1)[1].split("<", 1)[0])
     assert bankroll in (995, 995 + 180)  # lost, or won 35 to 1 once: never twice
     assert "(round 1)" in html and "Round</dt><dd>2<" in html
