@@ -429,7 +429,7 @@ class JsonHubConsumer(AsyncWebsocketConsumer):
             return
         try:
             content = json.loads(text_data)
-        except ValueError:
+        except (ValueError, RecursionError):  # deep nesting: a few KB of "["
             await self.send_error("Frames must be JSON objects.")
             return
         if not isinstance(content, dict):

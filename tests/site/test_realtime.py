@@ -66,6 +66,8 @@ async def test_many_events_arrive_in_order_without_loss():
     [
         ("not json", "must be JSON objects"),
         ("[1, 2]", "must be JSON objects"),
+        ("[" * 5000, "must be JSON objects"),
+        ('{"a":' * 5000, "must be JSON objects"),
         ('{"text": "no type"}', "Unknown message type"),
         ('{"type": "dance"}', "Unknown message type"),
         ('{"type": 7}', "Unknown message type"),
