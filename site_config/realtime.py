@@ -226,7 +226,15 @@ class JsonHubConsumer(AsyncWebsocketConsumer):
         self.outbox = deque()
         self.wire_pending = []
         self.wire_protocol = daphne_protocol(self.base_send)
-        await super().websocket_connect(message)
+        try:
+            await super().websocket_connect(message)
+        except BaseException:
+            # connect() failed after joining: the hub must not keep delivering to
+            # a consumer that will never be disconnected.
+            self.closed = True
+            for group in list(self.hub_groups):
+                await self.hub_leave(group)
+            raise
 
     # Channels runs close_old_connections() in a worker thread before every
     # handler: one thread hop (submit, wake-up, GIL hand-offs) per incoming frame,

@@ -93,3 +93,20 @@ async def test_binary_frames_get_an_error():
     await ws.send_to(bytes_data=b"\x00\x01")
     assert (await ws.receive_json_from())["type"] == "error"
     await ws.disconnect()
+
+
+class FailingConsumer(JsonHubConsumer):
+    async def connect(self):
+        await self.accept()
+        await self.hub_join("test_failing")
+        raise RuntimeError("the database is down")
+
+
+async def test_a_connect_that_fails_after_joining_leaves_the_hub():
+    failing = URLRouter([path("ws/fail/", FailingConsumer.as_asgi())])
+    ws = WebsocketCommunicator(failing, "/ws/fail/")
+    connected, _ = await ws.connect()  # the accept arrives before the failure
+    assert connected
+    with pytest.raises(RuntimeError):
+        await ws.wait(timeout=1)
+    assert get_hub().local_count("test_failing") == 0
