@@ -559,17 +559,26 @@ async def chess(args: argparse.Namespace) -> dict[str, Any]:
             doubled += sum(
                 1 for a, b in zip(counts, counts[1:], strict=False) if a == b and a > 0
             )
+        # The clock stops when the last game has played its last move; closing the
+        # sockets (game over, 100 disconnects) is timed apart, as connecting is.
+        played.append(i)
+        if len(played) == len(game_ids):
+            clock["ended"], clock["cpu_ended"] = now_ns(), cpu_seconds(pids)
+            all_played.set()
+        await asyncio.wait_for(all_played.wait(), 120)
         for ws in seats:
             await ws.close()
 
     pids = server_pids(args)
     ready: list[int] = []
-    go = asyncio.Event()
+    played: list[int] = []
+    go, all_played = asyncio.Event(), asyncio.Event()
     clock: dict[str, Any] = {}
     connect_began = now_ns()
     await asyncio.gather(*(play(i, g) for i, g in enumerate(game_ids)))
-    elapsed = (now_ns() - clock["began"]) / 1e9
-    server_cpu = cpu_seconds(pids) - clock["cpu"]
+    elapsed = (clock["ended"] - clock["began"]) / 1e9
+    server_cpu = clock["cpu_ended"] - clock["cpu"]
+    close_all_s = (now_ns() - clock["ended"]) / 1e9
     return {
         "mode": "chess",
         "protocol": "parlour",
@@ -580,6 +589,7 @@ async def chess(args: argparse.Namespace) -> dict[str, Any]:
         "errors": errors,
         "moves_per_s": round(moves_done / elapsed, 1),
         "connect_all_s": round((clock["began"] - connect_began) / 1e9, 2),
+        "close_all_s": round(close_all_s, 2),
         **summary_ms(round_trips),
         **cpu_fields(server_cpu, moves_done, pids),
     }

@@ -127,9 +127,9 @@ def _pending(change: GameChange | None) -> Pending:
 
 def _open_game(
     game_id: str, channel: str, session_key: str | None
-) -> tuple[str, str | None, dict[str, Any], int, Pending] | None:
+) -> tuple[str, str | None, dict[str, Any], int, bool, Pending] | None:
     """Find the game and record the presence: (state frame, colour, presence, pk,
-    frames to publish).
+    whether it has a clock, frames to publish).
 
     A flag that fell due while nobody watched is applied first (and its change is
     returned for publishing).
@@ -149,6 +149,7 @@ def _open_game(
         game.colour_of(session_key),
         presence,
         game.pk,
+        game.clock_base_s is not None,
         _pending(flagged),
     )
 
@@ -180,6 +181,9 @@ class GameConsumer(JsonHubConsumer):
     # written until disconnect() has removed it).
     present = False
     game_pk: int | None = None
+    # Whether the game has a clock (fixed for its lifetime): only then do states
+    # need reading for the flag timer.
+    timed = False
     flag_timer: asyncio.Task[None] | None = None
 
     async def connect(self) -> None:
@@ -216,7 +220,7 @@ class GameConsumer(JsonHubConsumer):
             await self.send_error("No such game.")
             await self.close(code=CLOSE_NO_SUCH_GAME)
             return
-        frame, self.colour, presence, self.game_pk, pending = opened
+        frame, self.colour, presence, self.game_pk, self.timed, pending = opened
         for group, event in pending:
             await publish(group, event)
         heartbeat().add(
@@ -261,6 +265,7 @@ class GameConsumer(JsonHubConsumer):
         state it is sent, so a game ends on time even if no client claims it."""
         if (
             self.colour is not None
+            and self.timed
             and not self.closed  # no timer may outlive the socket
             and frame.startswith('{"type":"state"')
         ):

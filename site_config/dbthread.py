@@ -67,6 +67,9 @@ class DatabaseThread:
         self._busy: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, int] = (
             weakref.WeakKeyDictionary()
         )
+        self._last_used: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, float] = (
+            weakref.WeakKeyDictionary()
+        )
 
     def executor(self) -> ThreadPoolExecutor:
         with self._lock:
@@ -80,9 +83,6 @@ class DatabaseThread:
     async def run(self, func: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
         """Run `func(*args, **kwargs)` on this thread and return its result."""
         loop = asyncio.get_running_loop()
-        handle = self._idle.pop(loop, None)
-        if handle is not None:
-            handle.cancel()
         self._busy[loop] = self._busy.get(loop, 0) + 1
         try:
             return await loop.run_in_executor(
@@ -90,15 +90,23 @@ class DatabaseThread:
             )
         finally:
             self._busy[loop] -= 1
-            if not self._busy[loop]:
+            self._last_used[loop] = loop.time()
+            if loop not in self._idle:
+                # One pending check per loop, not a timer per call.
                 self._idle[loop] = loop.call_later(
                     IDLE_CLOSE_SECONDS, self._close_if_idle, loop
                 )
 
     def _close_if_idle(self, loop: asyncio.AbstractEventLoop) -> None:
+        quiet_for = loop.time() - self._last_used.get(loop, 0.0)
+        if self._busy.get(loop) or quiet_for < IDLE_CLOSE_SECONDS:
+            wait = IDLE_CLOSE_SECONDS
+            if not self._busy.get(loop):
+                wait -= quiet_for
+            self._idle[loop] = loop.call_later(wait, self._close_if_idle, loop)
+            return
         self._idle.pop(loop, None)
-        if not self._busy.get(loop):
-            loop.run_in_executor(self.executor(), _close_own_connection)
+        loop.run_in_executor(self.executor(), _close_own_connection)
 
     def close_connection(self) -> None:
         """Close the thread's database connection now (waits for it)."""

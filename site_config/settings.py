@@ -97,9 +97,11 @@ SQLITE_PATH = Path(os.environ.get("PARLOUR_SQLITE_PATH", BASE_DIR / "db.sqlite3"
 DATABASES = {
     "default": dj_database_url.parse(
         os.environ.get("DATABASE_URL") or f"sqlite:///{SQLITE_PATH}",
-        # Django's advice under ASGI: no persistent connections (each sync_to_async
-        # thread would otherwise keep its own).
-        conn_max_age=0,
+        # Persistent connections: HTTP requests run on a few reused threads
+        # (site_config/sync_threads.py), each keeping one connection, as under a
+        # threaded WSGI server; without that reuse Django advises 0 under ASGI.
+        conn_max_age=600,
+        conn_health_checks=True,
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
@@ -145,7 +147,7 @@ if REDIS_URL:
 else:
     CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "channels.layers.InMemoryChannelLayer",
+            "BACKEND": "site_config.layers.InMemoryChannelLayer",
             # A process's hub joins a group once and stays while it has members, so
             # membership must not expire after the default day (see realtime.py).
             "CONFIG": {"capacity": 1000, "group_expiry": 10 * 365 * 24 * 3600},

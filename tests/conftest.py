@@ -36,7 +36,7 @@ def in_memory_channel_layer(settings: Any) -> None:
     """In-process tests use the in-memory layer whatever REDIS_URL says."""
     settings.CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "channels.layers.InMemoryChannelLayer",
+            "BACKEND": "site_config.layers.InMemoryChannelLayer",
             "CONFIG": {"capacity": 1000},
         }
     }
@@ -241,6 +241,16 @@ def communicator() -> Callable[..., Any]:
         return WebsocketCommunicator(application, path, headers=headers)
 
     return make
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """In this process, connections close at the end of each use, as Django's test
+    tools expect: a connection kept by a worker thread (CONN_MAX_AGE) would outlive
+    its test's database access. Live daphne servers run the real setting."""
+    from django.conf import settings
+
+    for database in settings.DATABASES.values():
+        database["CONN_MAX_AGE"] = 0
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[Any]) -> None:

@@ -4,6 +4,8 @@ import json
 import subprocess
 import sys
 
+import pytest
+
 from tests.support import ROOT, server_env
 
 PROBE = """
@@ -14,6 +16,7 @@ layer = settings.CHANNEL_LAYERS["default"]
 print(json.dumps({
     "engine": db["ENGINE"], "name": str(db["NAME"]), "options": db.get("OPTIONS", {}),
     "conn_max_age": db["CONN_MAX_AGE"], "layer": layer["BACKEND"],
+    "conn_health_checks": db["CONN_HEALTH_CHECKS"],
     "layer_config": layer.get("CONFIG", {}), "debug": settings.DEBUG,
     "hosts": settings.ALLOWED_HOSTS, "session_engine": settings.SESSION_ENGINE,
 }))
@@ -38,8 +41,10 @@ def test_default_mode_is_sqlite_wal_and_in_memory_layer():
     assert found["options"]["transaction_mode"] == "IMMEDIATE"
     assert "journal_mode=WAL" in found["options"]["init_command"]
     assert found["options"]["timeout"] > 0
-    assert found["conn_max_age"] == 0
-    assert found["layer"] == "channels.layers.InMemoryChannelLayer"
+    # Kept: HTTP requests run on reused threads (site_config/sync_threads.py).
+    assert found["conn_max_age"] == 600
+    assert found["conn_health_checks"] is True
+    assert found["layer"] == "site_config.layers.InMemoryChannelLayer"
     assert found["session_engine"] == "django.contrib.sessions.backends.db"
 
 
@@ -47,7 +52,7 @@ def test_database_url_selects_postgresql():
     found = settings_in(DATABASE_URL="postgres://u:p@db.example:5432/parlour")
     assert found["engine"] == "django.db.backends.postgresql"
     assert found["name"] == "parlour"
-    assert found["conn_max_age"] == 0
+    assert found["conn_max_age"] == 600
 
 
 def test_redis_url_selects_redis_layer_without_read_timeout():
@@ -122,3 +127,19 @@ def test_app_limits_come_from_the_environment():
     assert found["gone"] == 45
     assert found["limits"]["inside_max"] == 200
     assert found["limits"]["outside_max"] == 500  # the defaults fill the rest
+
+
+def test_the_asgi_entry_point_shortens_the_gil_switch_interval():
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import sys, site_config.asgi; print(sys.getswitchinterval())",
+        ],
+        cwd=ROOT,
+        env=server_env(DJANGO_SETTINGS_MODULE="site_config.settings"),
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert float(result.stdout) == pytest.approx(0.001)

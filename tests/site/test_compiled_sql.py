@@ -1,0 +1,100 @@
+"""The compiled hot-path statements write and read exactly what the ORM would."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import IntegrityError, transaction
+from django.db.models.signals import post_save, pre_save
+
+from chess import services
+from chess.models import Game, Move
+from site_config import compiled_sql
+from site_config.compiled_sql import CompiledSelect
+
+pytestmark = pytest.mark.django_db
+
+ANN, BOB = "a" * 32, "b" * 32
+
+
+def started_game() -> Game:
+    game = services.game_create(session_key=ANN, name="Ann", publish=False)
+    services.game_join(
+        game_id=game.public_id, session_key=BOB, name="Bob", publish=False
+    )
+    return Game.objects.get(pk=game.pk)
+
+
+def row(game: Game) -> dict:
+    return Game.objects.filter(pk=game.pk).values().get()
+
+
+def test_update_fields_writes_what_save_writes():
+    game = started_game()
+    twin = Game.objects.get(pk=game.pk)
+    before = row(game)
+    for copy in (game, twin):
+        copy.ply, copy.fen, copy.version = 1, "8/8/8/8/8/8/8/K6k w - - 0 1", 9
+        copy.draw_offer, copy.ended_at = "w", None
+    fields = ["ply", "fen", "version", "draw_offer", "ended_at", "updated_at"]
+
+    twin.save(update_fields=fields)
+    by_orm = row(twin)
+    compiled_sql.update_fields(game, fields)
+    by_compiled = row(game)
+
+    assert by_compiled["ply"] == by_orm["ply"] == 1
+    assert by_compiled["fen"] == by_orm["fen"]
+    assert by_compiled["version"] == 9 and by_compiled["draw_offer"] == "w"
+    assert by_compiled["updated_at"] > before["updated_at"]  # auto_now ran
+    assert by_compiled["white_session"] == before["white_session"]  # untouched
+
+
+def test_update_fields_of_a_missing_row_raises():
+    game = started_game()
+    Game.objects.filter(pk=game.pk).delete()
+    with pytest.raises(Game.DoesNotExist):
+        compiled_sql.update_fields(game, ["ply"])
+
+
+def test_insert_sets_auto_now_add_and_keeps_constraints():
+    game = started_game()
+    compiled_sql.insert(Move(game=game, ply=1, uci="e2e4", san="e4", fen_after="x"))
+    stored = Move.objects.get(game=game, ply=1)
+    assert (stored.uci, stored.san, stored.fen_after) == ("e2e4", "e4", "x")
+    assert stored.created_at is not None
+    with pytest.raises(IntegrityError), transaction.atomic():
+        compiled_sql.insert(Move(game=game, ply=1, uci="d2d4", san="d4", fen_after="y"))
+
+
+def test_compiled_select_reads_the_same_instance_as_the_orm():
+    game = started_game()
+    locked = CompiledSelect(
+        lambda: Game.objects.select_for_update().filter(public_id="")
+    )
+    with transaction.atomic():
+        found = locked.one(game.public_id)
+        again = locked.one(game.public_id)  # compiled once, run twice
+        missing = locked.one("no-such-game")
+    expected = Game.objects.get(pk=game.pk)
+    for field in Game._meta.concrete_fields:
+        assert getattr(found, field.attname) == getattr(expected, field.attname)
+    assert found.started_at is not None and found.started_at.tzinfo is not None
+    assert again.pk == found.pk and not found._state.adding
+    assert missing is None
+
+
+def test_compiled_select_refuses_other_query_shapes():
+    two_values = CompiledSelect(lambda: Game.objects.filter(public_id="", ply=0))
+    with pytest.raises(ValueError):
+        two_values.one("x")
+    some_columns = CompiledSelect(lambda: Game.objects.only("ply").filter(public_id=""))
+    with pytest.raises(ValueError):
+        some_columns.one("x")
+
+
+@pytest.mark.parametrize("model", [Game, Move])
+def test_the_compiled_rows_have_no_save_signal_receivers(model):
+    # compiled_sql skips pre_save/post_save; a receiver added later must not be
+    # silently bypassed on the move path.
+    assert not pre_save.has_listeners(model)
+    assert not post_save.has_listeners(model)
