@@ -9,12 +9,13 @@ from __future__ import annotations
 import uuid
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.db.models import Count, Sum
 
 from roulette import conf, wheel
 from roulette.models import Bet, BetStatus, Spin, Wallet
+from site_config.compiled_sql import CompiledRows
 
 RECENT_RESULTS = 15
 HOT_COLD_WINDOW = 500
@@ -72,13 +73,8 @@ def _settled_by_spot(spin_id: int) -> list[SettledStake]:
     Plain rows, not model instances, and each spot's label built once: a spot can
     hold a hundred placements.
     """
-    rows = (
-        Bet.objects.filter(spin_id=spin_id)
-        .order_by("id")
-        .values_list("spot", "kind", "amount", "net")
-    )
     merged: dict[str, list[Any]] = {}
-    for spot, kind, amount, net in rows:
+    for spot, kind, amount, net in _SPIN_BETS.rows(spin_id):
         entry = merged.setdefault(spot, [kind, 0, 0])
         entry[1] += amount
         entry[2] += net or 0
@@ -142,16 +138,58 @@ class TableState:
         return self.wallet.bankroll + self.reserved
 
 
-def table_state(*, wallet: Wallet) -> TableState:
-    # Plain rows rather than model instances: the page needs two columns, and a
-    # spot can hold many placements.
-    open_rows = (
-        wallet.bets.filter(status=BetStatus.OPEN)
+# The table page's reads, compiled once (site_config/compiled_sql.py): building the
+# querysets cost more than running them. Plain rows rather than model instances: the
+# page needs a few columns, and a spot can hold many placements. The examples are
+# ids and a wheel name no row has.
+_OPEN_STAKES = CompiledRows(
+    lambda wallet_id: (
+        Bet.objects.filter(wallet_id=wallet_id, status=BetStatus.OPEN)
         .order_by("id")
         .values_list("spot", "amount")
-    )
+    ),
+    -1,
+)
+_RECENT_SPINS = CompiledRows(
+    lambda wallet_id: (
+        Spin.objects.filter(wallet_id=wallet_id)
+        .order_by("-id")
+        .values_list("id", "wheel", "pocket", "round", "staked", "returned")[
+            :RECENT_RESULTS
+        ]
+    ),
+    -1,
+)
+_SPIN_BETS = CompiledRows(
+    lambda spin_id: (
+        Bet.objects.filter(spin_id=spin_id)
+        .order_by("id")
+        .values_list("spot", "kind", "amount", "net")
+    ),
+    -1,
+)
+_WHEEL_POCKETS = CompiledRows(
+    lambda wheel_name: (
+        Spin.objects.filter(wheel=wheel_name)
+        .order_by("-id")
+        .values_list("pocket", flat=True)[:HOT_COLD_WINDOW]
+    ),
+    "no-such-wheel",
+)
+
+
+class RecentSpin(NamedTuple):
+    id: int
+    wheel: str
+    pocket: str
+    round: int | None
+    staked: int
+    returned: int
+
+
+def table_state(*, wallet: Wallet) -> TableState:
     totals: dict[str, int] = {}
-    for spot, amount in open_rows:
+    for spot, amount in _OPEN_STAKES.rows(wallet.pk):
         totals[spot] = totals.get(spot, 0) + amount
     stakes = []
     for spot, amount in totals.items():
@@ -161,11 +199,7 @@ def table_state(*, wallet: Wallet) -> TableState:
                 spot, wheel.describe(kind, numbers), kind, amount, wheel.PAYOUTS[kind]
             )
         )
-    spins = list(
-        wallet.spins.order_by("-id").values_list(
-            "id", "wheel", "pocket", "round", "staked", "returned", named=True
-        )[:RECENT_RESULTS]
-    )
+    spins = [RecentSpin(*row) for row in _RECENT_SPINS.rows(wallet.pk)]
     last_spin = None
     if spins:
         latest = spins[0]
@@ -204,11 +238,14 @@ def hot_cold(
     """Most and least frequent pockets over the wheel's last ``window`` spins."""
     # Counting the 500 pockets in Python measured faster on SQLite than a GROUP BY
     # over an IN (... LIMIT 500) subquery, which scans the whole table.
-    recent = list(
-        Spin.objects.filter(wheel=wheel_name)
-        .order_by("-id")
-        .values_list("pocket", flat=True)[:window]
-    )
+    if window == HOT_COLD_WINDOW:
+        recent = [pocket for (pocket,) in _WHEEL_POCKETS.rows(wheel_name)]
+    else:
+        recent = list(
+            Spin.objects.filter(wheel=wheel_name)
+            .order_by("-id")
+            .values_list("pocket", flat=True)[:window]
+        )
     if len(recent) < HOT_COLD_MINIMUM:
         return [], [], len(recent)
     counts = Counter(recent)

@@ -20,6 +20,8 @@ from django.utils import timezone
 
 from roulette import conf, wheel
 from roulette.models import Bet, BetStatus, Spin, Wallet
+from site_config import compiled_sql
+from site_config.compiled_sql import CompiledSelect
 
 
 class TableError(ValueError):
@@ -33,12 +35,26 @@ class StaleAction(TableError):
 # --- wallets ------------------------------------------------------------------
 
 
+# The table's hot path reads and writes one wallet row per request: compiled once
+# (site_config/compiled_sql.py) instead of per request.
+_WALLET_OF_SESSION = CompiledSelect(
+    lambda: Wallet.objects.filter(session_key=""), write=False
+)
+_WALLET_LOCKED = CompiledSelect(lambda: Wallet.objects.select_for_update().filter(pk=0))
+
+
+def _wallet_columns() -> list[str]:
+    return [f.name for f in Wallet._meta.concrete_fields if not f.primary_key]
+
+
 def wallet_for_session(*, session_key: str) -> Wallet:
     """The web visitor's wallet, created with the starting bankroll on first use."""
-    wallet, _ = Wallet.objects.get_or_create(
-        session_key=session_key,
-        defaults={"bankroll": conf.starting_bankroll(), "chip": _default_chip()},
-    )
+    wallet = _WALLET_OF_SESSION.one(session_key)
+    if wallet is None:
+        wallet, _ = Wallet.objects.get_or_create(
+            session_key=session_key,
+            defaults={"bankroll": conf.starting_bankroll(), "chip": _default_chip()},
+        )
     return wallet
 
 
@@ -67,7 +83,9 @@ def _default_chip() -> int:
 def _locked(wallet_id: int, version: int | None) -> Iterator[Wallet]:
     """Lock the wallet row for one action; bump its version when the action succeeds."""
     with transaction.atomic():
-        wallet = Wallet.objects.select_for_update().get(pk=wallet_id)
+        wallet = _WALLET_LOCKED.one(wallet_id)
+        if wallet is None:
+            raise Wallet.DoesNotExist(f"No wallet {wallet_id}.")
         if version is not None and wallet.version != version:
             raise StaleAction(
                 "That was already done, or the table changed in another tab: "
@@ -75,7 +93,7 @@ def _locked(wallet_id: int, version: int | None) -> Iterator[Wallet]:
             )
         yield wallet
         wallet.version += 1
-        wallet.save()
+        compiled_sql.update_fields(wallet, _wallet_columns())
 
 
 def _open_bets(wallet: Wallet) -> list[Bet]:
@@ -126,7 +144,7 @@ def _reserve(wallet: Wallet, cost: int) -> None:
 
 
 def _create_bets(wallet: Wallet, placing: list[wheel.Bet]) -> list[Bet]:
-    return Bet.objects.bulk_create(
+    bets = [
         Bet(
             wallet=wallet,
             round=wallet.round,
@@ -136,7 +154,11 @@ def _create_bets(wallet: Wallet, placing: list[wheel.Bet]) -> list[Bet]:
             amount=bet.amount,
         )
         for bet in placing
-    )
+    ]
+    if len(bets) == 1:  # a click on the layout: the compiled INSERT
+        compiled_sql.insert(bets[0])
+        return bets
+    return Bet.objects.bulk_create(bets)
 
 
 # --- bets ---------------------------------------------------------------------

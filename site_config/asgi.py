@@ -15,6 +15,7 @@ django_asgi_app = get_asgi_application()
 from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
+from django.conf import settings  # noqa: E402
 
 from site_config.routing import websocket_urlpatterns  # noqa: E402
 from site_config.sync_threads import ReusedSyncThreads  # noqa: E402
@@ -38,7 +39,9 @@ def websocket_routes() -> list:
 
 application = ProtocolTypeRouter(
     {
-        "http": ReusedSyncThreads(django_asgi_app),
+        "http": ReusedSyncThreads(
+            django_asgi_app, threads=settings.PARLOUR_HTTP_THREADS
+        ),
         "websocket": AllowedHostsOriginValidator(
             AuthMiddlewareStack(URLRouter(websocket_routes()))
         ),

@@ -1,8 +1,9 @@
 """Hot-path statements built once per model and database, then run with fresh values.
 
-Why: on the busiest path (a chess move) building and compiling the queryset for a
-one-row read, update or insert cost more than the statement itself: about 1 ms of
-Python per `Model.save(update_fields=...)` in the move profile (docs/performance.md).
+Why: on the busiest paths (a chess move, a roulette bet) building and compiling the
+queryset for a one-row read, update or insert cost more than the statement itself:
+about 1 ms of Python per `Model.save(update_fields=...)` in the move profile
+(docs/performance.md).
 Here the locked read is compiled once by the ORM (quoting, `FOR UPDATE` where the
 database has it), and the one-row UPDATE and INSERT are written once from the
 model's columns with the backend's own quoting. Each call then prepares its values
@@ -73,19 +74,81 @@ class CompiledSelect:
         if row is None:
             return None
         if converters:
-            values = list(row)
-            for position, (functions, expression) in converters.items():
-                item = values[position]
-                for function in functions:
-                    item = function(item, expression, conn)
-                values[position] = item
-            row = values
+            row = _converted(row, converters, conn)
         return model.from_db(alias, attnames, row)
 
     def _model(self) -> type[models.Model]:
         if self.model is None:
             self.model = self.queryset().model
         return self.model
+
+
+class CompiledRows:
+    """The rows of a ``values_list()`` queryset, compiled once per database.
+
+    `build(*values)` returns the queryset for the given filter values. It is built
+    once with `examples`, and each example's position among the compiled query's
+    parameters is found by value, so examples must be plain ints or strings that
+    appear nowhere else in the query (e.g. a negative id). Each run puts the real
+    values (plain ints or strings too) in those positions; the other parameters are
+    the query's constants. Rows come back as tuples, converted as the ORM would.
+    """
+
+    def __init__(
+        self,
+        build: Callable[..., models.QuerySet[Any]],
+        *examples: int | str,
+        write: bool = False,
+    ) -> None:
+        if not all(type(example) in (int, str) for example in examples):
+            raise ValueError("examples must be plain ints or strings")
+        self.build = build
+        self.examples = examples
+        self.write = write
+        self.model: type[models.Model] | None = None
+        self.compiled: dict[tuple[str, str], Any] = {}
+
+    def _compile(self, alias: str) -> tuple[str, list[Any], list[int], Any]:
+        compiler = self.build(*self.examples).query.get_compiler(using=alias)
+        sql, params = compiler.as_sql()
+        params = list(params)
+        slots = []
+        for example in self.examples:
+            found = [i for i, value in enumerate(params) if value == example]
+            if len(found) != 1:
+                raise ValueError(f"example {example!r} must appear exactly once")
+            slots.append(found[0])
+        columns = [expression for expression, _, _ in compiler.select]
+        return sql, params, slots, compiler.get_converters(columns)
+
+    def rows(self, *values: int | str) -> list[tuple[Any, ...]]:
+        if self.model is None:
+            self.model = self.build(*self.examples).model
+        alias, conn = _connection(self.model, write=self.write)
+        compiled = self.compiled.get((alias, conn.vendor))
+        if compiled is None:
+            compiled = self.compiled[(alias, conn.vendor)] = self._compile(alias)
+        sql, constants, slots, converters = compiled
+        params = list(constants)
+        for slot, value in zip(slots, values, strict=True):
+            params[slot] = value
+        with conn.cursor() as cursor:
+            cursor.execute(sql, params)
+            found = cursor.fetchall()
+        if not converters:
+            return found
+        return [tuple(_converted(row, converters, conn)) for row in found]
+
+
+def _converted(row: Sequence[Any], converters: dict[int, Any], conn: Any) -> list[Any]:
+    """A row with the ORM's column converters applied (e.g. SQLite's datetimes)."""
+    values = list(row)
+    for position, (functions, expression) in converters.items():
+        value = values[position]
+        for function in functions:
+            value = function(value, expression, conn)
+        values[position] = value
+    return values
 
 
 def _plain(field: Any) -> models.Field:
@@ -123,7 +186,8 @@ def update_fields(instance: models.Model, fields: Sequence[str]) -> None:
 
 
 def insert(instance: models.Model) -> None:
-    """INSERT `instance` without reading its new primary key back."""
+    """INSERT `instance`; its new primary key is read back (RETURNING where the
+    database has it, else the cursor's last row id)."""
     model = type(instance)
     alias, conn = _connection(model, write=True)
     key = (model, alias, conn.vendor)
@@ -140,6 +204,8 @@ def insert(instance: models.Model) -> None:
             ", ".join(quote(_plain(field).column) for field in targets),
             ", ".join(["%s"] * len(targets)),
         )
+        if conn.features.can_return_columns_from_insert:
+            sql += f" RETURNING {quote(model._meta.pk.column)}"
         compiled = _inserts[key] = (sql, targets)
     sql, targets = compiled
     params = [
@@ -148,8 +214,14 @@ def insert(instance: models.Model) -> None:
     ]
     with conn.cursor() as cursor:
         cursor.execute(sql, params)
+        if conn.features.can_return_columns_from_insert:
+            (pk,) = cursor.fetchone()
+        else:
+            pk = cursor.lastrowid
+    if instance.pk is None:
+        instance.pk = pk
     instance._state.adding = False
     instance._state.db = alias
 
 
-__all__ = ["CompiledSelect", "insert", "update_fields"]
+__all__ = ["CompiledRows", "CompiledSelect", "insert", "update_fields"]

@@ -124,6 +124,12 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# Threads that run Django's sync code for HTTP requests (site_config/sync_threads.py),
+# each with its own database connection; requests beyond them wait their turn.
+PARLOUR_HTTP_THREADS = int(
+    os.environ.get("PARLOUR_HTTP_THREADS") or max(2, os.cpu_count() or 1)
+)
+
 # --- Channels -------------------------------------------------------------------
 REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
@@ -155,7 +161,30 @@ else:
     }
 
 # --- Sessions, auth, security ---------------------------------------------------
-SESSION_ENGINE = "django.contrib.sessions.backends.db"
+# Sessions are read on almost every request: from the cache, written through to the
+# database. The cache must be one all processes share (Redis in the scaled mode) or
+# the process's own (the embedded mode runs one process); with a database shared
+# by processes but no Redis, sessions stay database-only.
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": os.environ.get("PARLOUR_CACHE_PREFIX", "parlour"),
+        }
+    }
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "OPTIONS": {"MAX_ENTRIES": 20000},
+        }
+    }
+SESSION_ENGINE = (
+    "django.contrib.sessions.backends.cached_db"
+    if REDIS_URL or not os.environ.get("DATABASE_URL")
+    else "django.contrib.sessions.backends.db"
+)
 SESSION_COOKIE_AGE = 60 * 60 * 24 * 30
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

@@ -1,71 +1,80 @@
-"""Reused threads for Django's sync code under ASGI.
+"""A small pool of reused threads for Django's sync code under ASGI.
 
 Django's ASGI handler runs each request's middleware and sync view in a thread of its
 own: asgiref creates a one-thread executor per request and, when the request ends, a
-second thread to shut it down. Two thread starts per request, and since Django's
-database connections belong to a thread, a new connection for every request that
-queries (CONN_MAX_AGE cannot help: the thread is gone after one request).
+second thread to shut it down. Two thread starts per request, as many threads as
+requests in flight, and, since Django's database connections belong to a thread, a
+new connection for every request that queries (CONN_MAX_AGE cannot help: the thread
+is gone after one request).
 
 asgiref's `ThreadSensitiveContext(executor=...)` lets the caller supply that executor;
 Django's own context inside then defers to it. This ASGI wrapper lends each HTTP
-request one of a few long-lived single-thread executors, so threads and, with
-CONN_MAX_AGE, their database connections are reused, as under a threaded WSGI
-server. Requests still run side by side: a request that finds every kept executor
-busy gets a new one, retired (its connections closed) when it is done.
+request one of a fixed number of long-lived single-thread executors, like the worker
+threads of a threaded WSGI server: threads and, with CONN_MAX_AGE, their database
+connections are reused, and a request that finds every thread busy waits for one
+(in the event loop, without a thread). Under the GIL more threads than cores only
+trade the CPU between them: with 8 concurrent clients on 2 cores, 2 threads served
+the roulette table about 30% more requests per second than a thread per request
+(docs/performance.md). WebSocket consumers are not affected.
 """
 
 from __future__ import annotations
 
+import asyncio
+from collections import deque
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from asgiref.sync import ThreadSensitiveContext
-from django.db import connections
 
 ASGIApp = Callable[[dict[str, Any], Any, Any], Awaitable[None]]
 
-DEFAULT_KEEP = 16
-
-
-def _close_connections() -> None:
-    # Runs on the retiring thread: closes that thread's own connections.
-    connections.close_all()
-
 
 class ReusedSyncThreads:
-    """Wrap an ASGI app so that its HTTP requests run sync code on reused threads.
+    """Wrap an ASGI app so that its HTTP requests run sync code on `threads` reused
+    threads, the most recently used first."""
 
-    At most `keep` idle executors are kept, the most recently used first (so a
-    quiet server keeps using the same few threads and connections).
-    """
-
-    def __init__(self, app: ASGIApp, *, keep: int = DEFAULT_KEEP) -> None:
+    def __init__(self, app: ASGIApp, *, threads: int) -> None:
+        if threads < 1:
+            raise ValueError("threads must be at least 1")
         self.app = app
-        self.keep = keep
+        self.threads = threads
         self.idle: list[ThreadPoolExecutor] = []
         self.created = 0
+        self.waiting: deque[asyncio.Future[ThreadPoolExecutor]] = deque()
 
-    def _borrow(self) -> ThreadPoolExecutor:
+    async def _borrow(self) -> ThreadPoolExecutor:
         if self.idle:
             return self.idle.pop()
-        self.created += 1
-        return ThreadPoolExecutor(
-            max_workers=1, thread_name_prefix=f"django-sync-{self.created}"
-        )
+        if self.created < self.threads:
+            self.created += 1
+            return ThreadPoolExecutor(
+                max_workers=1, thread_name_prefix=f"django-sync-{self.created}"
+            )
+        turn = asyncio.get_running_loop().create_future()
+        self.waiting.append(turn)
+        try:
+            return await turn
+        except asyncio.CancelledError:
+            # The client went away while waiting; pass on a thread handed to us.
+            if turn.done() and not turn.cancelled():
+                self._give_back(turn.result())
+            raise
 
     def _give_back(self, executor: ThreadPoolExecutor) -> None:
-        if len(self.idle) < self.keep:
-            self.idle.append(executor)
-            return
-        executor.submit(_close_connections)
-        executor.shutdown(wait=False)
+        while self.waiting:
+            turn = self.waiting.popleft()
+            if not turn.done():
+                turn.set_result(executor)
+                return
+        self.idle.append(executor)
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        executor = self._borrow()
+        executor = await self._borrow()
         try:
             async with ThreadSensitiveContext(executor=executor):
                 await self.app(scope, receive, send)

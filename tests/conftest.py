@@ -42,6 +42,16 @@ def in_memory_channel_layer(settings: Any) -> None:
     }
 
 
+@pytest.fixture(autouse=True)
+def empty_cache() -> Iterator[None]:
+    """Each test starts with an empty cache: sessions are cached (cached_db), and a
+    session cached by an earlier test must not outlive its rolled-back row."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+
+
 # --- live daphne --------------------------------------------------------------
 
 

@@ -7,9 +7,10 @@ from django.db import IntegrityError, transaction
 from django.db.models.signals import post_save, pre_save
 
 from chess import services
-from chess.models import Game, Move
+from chess.models import Game, Move, Status
+from roulette.models import Bet, Spin, Wallet
 from site_config import compiled_sql
-from site_config.compiled_sql import CompiledSelect
+from site_config.compiled_sql import CompiledRows, CompiledSelect
 
 pytestmark = pytest.mark.django_db
 
@@ -92,7 +93,37 @@ def test_compiled_select_refuses_other_query_shapes():
         some_columns.one("x")
 
 
-@pytest.mark.parametrize("model", [Game, Move])
+def test_compiled_rows_match_values_list_with_constants_and_limits():
+    for n in range(3):
+        game = started_game()
+        Move.objects.create(game=game, ply=1, uci="e2e4", san="e4", fen_after=str(n))
+    active = CompiledRows(
+        lambda ply: (
+            Game.objects.filter(status=Status.ACTIVE, ply__gte=ply)
+            .order_by("-id")
+            .values_list("public_id", "started_at", "ply")[:2]
+        ),
+        987654,
+    )
+    for ply in (0, 5):
+        expected = list(
+            Game.objects.filter(status=Status.ACTIVE, ply__gte=ply)
+            .order_by("-id")
+            .values_list("public_id", "started_at", "ply")[:2]
+        )
+        assert active.rows(ply) == expected
+    assert active.rows(0)[0][1].tzinfo is not None  # converted like the ORM's
+
+
+def test_compiled_rows_need_distinct_plain_examples():
+    with pytest.raises(ValueError):
+        CompiledRows(lambda when: Game.objects.filter(ended_at=when), 1.5)
+    twice = CompiledRows(lambda ply: Game.objects.filter(ply=ply, version=ply), 7)
+    with pytest.raises(ValueError):
+        twice.rows(1)
+
+
+@pytest.mark.parametrize("model", [Game, Move, Wallet, Bet, Spin])
 def test_the_compiled_rows_have_no_save_signal_receivers(model):
     # compiled_sql skips pre_save/post_save; a receiver added later must not be
     # silently bypassed on the move path.

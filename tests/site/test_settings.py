@@ -19,6 +19,7 @@ print(json.dumps({
     "conn_health_checks": db["CONN_HEALTH_CHECKS"],
     "layer_config": layer.get("CONFIG", {}), "debug": settings.DEBUG,
     "hosts": settings.ALLOWED_HOSTS, "session_engine": settings.SESSION_ENGINE,
+    "cache": settings.CACHES["default"]["BACKEND"],
 }))
 """
 
@@ -45,7 +46,9 @@ def test_default_mode_is_sqlite_wal_and_in_memory_layer():
     assert found["conn_max_age"] == 600
     assert found["conn_health_checks"] is True
     assert found["layer"] == "site_config.layers.InMemoryChannelLayer"
-    assert found["session_engine"] == "django.contrib.sessions.backends.db"
+    # One process: sessions cached in its memory, written through to SQLite.
+    assert found["session_engine"] == "django.contrib.sessions.backends.cached_db"
+    assert found["cache"] == "django.core.cache.backends.locmem.LocMemCache"
 
 
 def test_database_url_selects_postgresql():
@@ -53,6 +56,17 @@ def test_database_url_selects_postgresql():
     assert found["engine"] == "django.db.backends.postgresql"
     assert found["name"] == "parlour"
     assert found["conn_max_age"] == 600
+    # Several processes may share the database but no cache: sessions stay in it.
+    assert found["session_engine"] == "django.contrib.sessions.backends.db"
+
+
+def test_redis_url_caches_sessions_in_redis():
+    found = settings_in(
+        DATABASE_URL="postgres://u:p@db.example:5432/parlour",
+        REDIS_URL="redis://127.0.0.1:6379/0",
+    )
+    assert found["cache"] == "django.core.cache.backends.redis.RedisCache"
+    assert found["session_engine"] == "django.contrib.sessions.backends.cached_db"
 
 
 def test_redis_url_selects_redis_layer_without_read_timeout():

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import os
 import threading
-import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -40,7 +40,7 @@ async def request(wrapped, kind: str = "http") -> None:
 
 async def test_sequential_requests_reuse_one_thread():
     seen: list[int] = []
-    wrapped = ReusedSyncThreads(app_reporting_threads(seen))
+    wrapped = ReusedSyncThreads(app_reporting_threads(seen), threads=4)
     for _ in range(5):
         await request(wrapped)
     assert len(set(seen)) == 1
@@ -51,7 +51,8 @@ async def test_sequential_requests_reuse_one_thread():
 async def test_concurrent_requests_run_side_by_side_on_their_own_threads():
     seen: list[int] = []
     hold, arrived = asyncio.Event(), asyncio.Event()
-    wrapped = ReusedSyncThreads(app_reporting_threads(seen, hold, arrived, 3))
+    app = app_reporting_threads(seen, hold, arrived, 3)
+    wrapped = ReusedSyncThreads(app, threads=4)
     tasks = [asyncio.create_task(request(wrapped)) for _ in range(3)]
     await asyncio.wait_for(arrived.wait(), 5)
     hold.set()
@@ -60,29 +61,49 @@ async def test_concurrent_requests_run_side_by_side_on_their_own_threads():
     assert len(wrapped.idle) == 3  # all kept for the next requests
 
 
-async def test_executors_beyond_the_kept_number_are_retired():
+async def test_requests_beyond_the_pool_wait_for_a_free_thread():
     seen: list[int] = []
     hold, arrived = asyncio.Event(), asyncio.Event()
-    wrapped = ReusedSyncThreads(app_reporting_threads(seen, hold, arrived, 3), keep=1)
-    tasks = [asyncio.create_task(request(wrapped)) for _ in range(3)]
+    app = app_reporting_threads(seen, hold, arrived, 2)
+    wrapped = ReusedSyncThreads(app, threads=2)
+    tasks = [asyncio.create_task(request(wrapped)) for _ in range(5)]
     await asyncio.wait_for(arrived.wait(), 5)
+    await asyncio.sleep(0.05)
+    assert len(seen) == 2 and len(wrapped.waiting) == 3  # three wait, no thread
     hold.set()
-    await asyncio.gather(*tasks)
+    await asyncio.wait_for(asyncio.gather(*tasks), 5)
+    assert len(seen) == 5 and len(set(seen)) == 2
+    assert wrapped.created == 2 and len(wrapped.idle) == 2
+
+
+async def test_a_waiting_request_that_is_cancelled_gives_up_its_turn():
+    seen: list[int] = []
+    hold, arrived = asyncio.Event(), asyncio.Event()
+    app = app_reporting_threads(seen, hold, arrived, 1)
+    wrapped = ReusedSyncThreads(app, threads=1)
+    first = asyncio.create_task(request(wrapped))
+    await asyncio.wait_for(arrived.wait(), 5)
+    gone = asyncio.create_task(request(wrapped))
+    await asyncio.sleep(0.01)
+    gone.cancel()
+    hold.set()
+    await first
+    with pytest.raises(asyncio.CancelledError):
+        await gone
+    await asyncio.wait_for(request(wrapped), 5)  # the thread was not lost
     assert len(wrapped.idle) == 1
-    retired = set(seen) - {wrapped.idle[0]._threads.copy().pop().ident}
-    deadline = time.monotonic() + 5
-    alive = {t.ident for t in threading.enumerate()}
-    while retired & alive and time.monotonic() < deadline:
-        await asyncio.sleep(0.05)
-        alive = {t.ident for t in threading.enumerate()}
-    assert not retired & alive
 
 
 async def test_other_scopes_pass_through_untouched():
     seen: list[int] = []
-    wrapped = ReusedSyncThreads(app_reporting_threads(seen))
+    wrapped = ReusedSyncThreads(app_reporting_threads(seen), threads=1)
     await request(wrapped, "lifespan")
     assert wrapped.created == 0
+
+
+def test_the_pool_needs_a_thread():
+    with pytest.raises(ValueError):
+        ReusedSyncThreads(app_reporting_threads([]), threads=0)
 
 
 def open_descriptors(pid: int, path: str) -> int:
@@ -97,12 +118,18 @@ def open_descriptors(pid: int, path: str) -> int:
 
 
 @pytest.mark.skipif(not Path("/proc/self/fd").exists(), reason="needs /proc")
-def test_live_requests_keep_a_bounded_number_of_connections(daphne_server):
-    db = daphne_server.env["PARLOUR_SQLITE_PATH"]
-    client = LiveClient(daphne_server.url)
-    client.set_name("Connie")
-    for _ in range(25):
-        assert client.get("/roulette/").status == 200
-    # One connection per reused thread: a thread (and a connection) per request
-    # would leave up to 25 open here.
-    assert 1 <= open_descriptors(daphne_server.process.pid, db) <= 3
+def test_live_requests_keep_one_connection_per_thread(daphne_factory):
+    server = daphne_factory(PARLOUR_HTTP_THREADS="2")
+    db = server.env["PARLOUR_SQLITE_PATH"]
+
+    def visitor(n: int) -> None:
+        client = LiveClient(server.url)
+        client.set_name(f"Connie {n}")
+        for _ in range(10):
+            assert client.get("/roulette/").status == 200
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        list(pool.map(visitor, range(4)))
+    # One connection per reused thread; a thread (and a connection) per request
+    # would leave dozens open here.
+    assert 1 <= open_descriptors(server.process.pid, db) <= 2
