@@ -6,14 +6,16 @@ under ASGI) each call opens a connection and closes it again (the last connectio
 a WAL database checkpoints it on close), which costs more than a chat insert or a
 chess move itself. A `DatabaseThread` owns one long-lived connection and runs its
 calls in arrival order, each still in its own transaction (row locks included), so
-PostgreSQL serialises commands across processes exactly as before. The event loop
-never blocks on the database. The connection is closed after a few idle seconds, so
+PostgreSQL serialises commands across processes exactly as before. On SQLite a thread
+may also run the calls that queued up meanwhile in one transaction (`batch=True`, the
+chess commands): one COMMIT for several. The event loop never blocks on the database. The connection is closed after a few idle seconds, so
 a quiet process holds none (and a test database can be dropped).
 """
 
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import functools
 import logging
 import threading
@@ -22,13 +24,15 @@ from collections.abc import Callable, Coroutine
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
-from django.db import InterfaceError, OperationalError, connection
+from django.db import InterfaceError, OperationalError, connection, transaction
 
 logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
 IDLE_CLOSE_SECONDS = 5.0
+# Calls per shared transaction at most: bounds how long one holds SQLite's lock.
+MAX_BATCH = 32
 
 
 def _close_own_connection() -> None:
@@ -53,11 +57,81 @@ def _call(func: Callable[..., T], args: tuple[Any, ...], kwargs: dict[str, Any])
         return func(*args, **kwargs)
 
 
-class DatabaseThread:
-    """One thread with one long-lived database connection, e.g. for a consumer app."""
+class _Queued:
+    """A call waiting for the database thread, and the future of its result."""
 
-    def __init__(self, name: str) -> None:
+    __slots__ = ("func", "args", "kwargs", "future")
+
+    def __init__(self, func: Callable[..., Any], args: Any, kwargs: Any) -> None:
+        self.func, self.args, self.kwargs = func, args, kwargs
+        self.future: concurrent.futures.Future[Any] = concurrent.futures.Future()
+
+    def settle(self, ok: bool, value: Any) -> None:
+        if ok:
+            self.future.set_result(value)
+        else:
+            self.future.set_exception(value)
+
+    def run_alone(self) -> None:
+        try:
+            value = _call(self.func, self.args, self.kwargs)
+        except Exception as exc:  # handed to the awaiting caller
+            self.settle(False, exc)
+        else:
+            self.settle(True, value)
+
+
+def _run_batch(batch: list[_Queued]) -> None:
+    """Runs on the database thread. On SQLite, calls that queued up while earlier
+    ones ran share one transaction, each in a savepoint of its own (a refused
+    command rolls back only itself), and their results are handed out only once it
+    has committed: one COMMIT instead of one per call. SQLite has a single writer
+    anyway; on PostgreSQL a batch would hold several games' row locks at once
+    (lock-order deadlocks between processes), so each call runs alone there."""
+    if not batch:
+        return
+    if len(batch) == 1 or connection.vendor != "sqlite":
+        for queued in batch:
+            queued.run_alone()
+        return
+    if connection.errors_occurred and not connection.is_usable():
+        connection.close()
+    outcomes: list[tuple[bool, Any]] = []
+    try:
+        with transaction.atomic():
+            for queued in batch:
+                try:
+                    with transaction.atomic():
+                        value = queued.func(*queued.args, **queued.kwargs)
+                except (OperationalError, InterfaceError):
+                    raise  # the transaction itself is in doubt
+                except Exception as exc:  # the caller's to handle
+                    outcomes.append((False, exc))
+                else:
+                    outcomes.append((True, value))
+    except (OperationalError, InterfaceError):
+        # Nothing of the batch was committed: each call again, on its own (calls
+        # are safe to repeat, see _call; e.g. a lock timeout, a lost connection).
+        logger.warning("a batch of %d database calls failed; retrying each", len(batch))
+        for queued in batch:
+            queued.run_alone()
+        return
+    for queued, (ok, value) in zip(batch, outcomes, strict=True):
+        queued.settle(ok, value)
+
+
+class DatabaseThread:
+    """One thread with one long-lived database connection, e.g. for a consumer app.
+
+    With `batch=True` (chess commands), calls that arrive while the thread is busy
+    are run together on SQLite, in one transaction (see `_run_batch`).
+    """
+
+    def __init__(self, name: str, *, batch: bool = False) -> None:
         self.name = name
+        self.batch = batch
+        self._queue: list[_Queued] = []
+        self._queue_lock = threading.Lock()
         self._executor: ThreadPoolExecutor | None = None
         self._lock = threading.Lock()
         # Per event loop (tests run many): the pending idle close, the calls in flight.
@@ -85,6 +159,14 @@ class DatabaseThread:
         loop = asyncio.get_running_loop()
         self._busy[loop] = self._busy.get(loop, 0) + 1
         try:
+            if self.batch:
+                queued = _Queued(func, args, kwargs)
+                with self._queue_lock:
+                    self._queue.append(queued)
+                    first = len(self._queue) == 1
+                if first:  # otherwise a drain is already on its way
+                    self.executor().submit(self._drain)
+                return await asyncio.wrap_future(queued.future)
             return await loop.run_in_executor(
                 self.executor(), functools.partial(_call, func, args, kwargs)
             )
@@ -96,6 +178,16 @@ class DatabaseThread:
                 self._idle[loop] = loop.call_later(
                     IDLE_CLOSE_SECONDS, self._close_if_idle, loop
                 )
+
+    def _drain(self) -> None:
+        """Runs on the database thread: what has queued so far, as one batch."""
+        with self._queue_lock:
+            batch, self._queue = self._queue[:MAX_BATCH], self._queue[MAX_BATCH:]
+            if self._queue:
+                self.executor().submit(self._drain)
+        # A call whose caller was cancelled meanwhile is dropped (as an executor
+        # drops a cancelled job); the others can no longer be cancelled.
+        _run_batch([q for q in batch if q.future.set_running_or_notify_cancel()])
 
     def _close_if_idle(self, loop: asyncio.AbstractEventLoop) -> None:
         quiet_for = loop.time() - self._last_used.get(loop, 0.0)

@@ -1,0 +1,127 @@
+"""Batched database-thread calls: one transaction, a savepoint each, results after
+the commit, and the same outcomes as calls run one by one."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+
+import pytest
+from django.db import OperationalError, connection, transaction
+
+from site_config.dbthread import DatabaseThread
+from site_config.models import Guest
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+class Gate:
+    """Holds the database thread busy until released, so that calls queue up."""
+
+    def __init__(self) -> None:
+        self.entered = threading.Event()
+        self.release = threading.Event()
+
+    def hold(self) -> str:
+        self.entered.set()
+        assert self.release.wait(10)
+        return "held"
+
+
+def add_guest(name: str) -> int:
+    with transaction.atomic():
+        return Guest.objects.create(session_key=name, name=name).pk
+
+
+def add_then_refuse(name: str) -> None:
+    Guest.objects.create(session_key=name, name=name)
+    raise ValueError(f"{name} refused")
+
+
+def in_transaction() -> bool:
+    return connection.in_atomic_block
+
+
+async def queued_behind_a_gate(db: DatabaseThread, *calls) -> list:
+    gate = Gate()
+    first = asyncio.ensure_future(db.run(gate.hold))
+    await asyncio.to_thread(gate.entered.wait, 10)
+    tasks = [asyncio.ensure_future(db.run(func, *args)) for func, *args in calls]
+    await asyncio.sleep(0.05)  # all queued while the thread is held
+    gate.release.set()
+    assert await first == "held"
+    return await asyncio.gather(*tasks, return_exceptions=True)
+
+
+async def test_queued_calls_share_one_transaction_and_keep_their_own_outcome():
+    db = DatabaseThread("test-batch", batch=True)
+    try:
+        results = await queued_behind_a_gate(
+            db,
+            (add_guest, "ann"),
+            (add_then_refuse, "bob"),
+            (in_transaction,),
+            (add_guest, "cy"),
+        )
+    finally:
+        await db.close_connection_async()
+    assert isinstance(results[0], int) and isinstance(results[3], int)
+    assert isinstance(results[1], ValueError)
+    assert results[2] is True  # ran inside the batch's transaction
+    names = set(
+        await asyncio.to_thread(
+            lambda: set(Guest.objects.values_list("name", flat=True))
+        )
+    )
+    assert names == {"ann", "cy"}  # the refused call's row was rolled back alone
+
+
+async def test_a_cancelled_queued_call_does_not_run():
+    db = DatabaseThread("test-batch-cancel", batch=True)
+    gate = Gate()
+    try:
+        first = asyncio.ensure_future(db.run(gate.hold))
+        await asyncio.to_thread(gate.entered.wait, 10)
+        dropped = asyncio.ensure_future(db.run(add_guest, "dropped"))
+        kept = asyncio.ensure_future(db.run(add_guest, "kept"))
+        await asyncio.sleep(0.05)
+        dropped.cancel()
+        gate.release.set()
+        await first
+        await kept
+    finally:
+        await db.close_connection_async()
+    names = await asyncio.to_thread(
+        lambda: set(Guest.objects.values_list("name", flat=True))
+    )
+    assert names == {"kept"}
+
+
+async def test_a_batch_whose_transaction_fails_runs_each_call_alone():
+    db = DatabaseThread("test-batch-retry", batch=True)
+    failed_once = []
+
+    def flaky(name: str) -> int:
+        if connection.in_atomic_block and not failed_once:
+            failed_once.append(name)
+            raise OperationalError("database is locked")
+        return add_guest(name)
+
+    try:
+        results = await queued_behind_a_gate(db, (flaky, "dee"), (add_guest, "eve"))
+    finally:
+        await db.close_connection_async()
+    assert all(isinstance(r, int) for r in results)
+    names = await asyncio.to_thread(
+        lambda: set(Guest.objects.values_list("name", flat=True))
+    )
+    assert names == {"dee", "eve"}
+
+
+async def test_without_batching_each_call_commits_alone():
+    db = DatabaseThread("test-alone")
+    try:
+        results = await queued_behind_a_gate(db, (in_transaction,), (in_transaction,))
+    finally:
+        await db.close_connection_async()
+    assert results == [False, False]
