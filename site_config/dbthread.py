@@ -1,15 +1,18 @@
 """A database thread per process for the socket paths, and background tasks that stay
 referenced.
 
-Why not `database_sync_to_async` per call: with CONN_MAX_AGE = 0 (Django's advice
-under ASGI) each call opens a connection and closes it again (the last connection to
-a WAL database checkpoints it on close), which costs more than a chat insert or a
-chess move itself. A `DatabaseThread` owns one long-lived connection and runs its
-calls in arrival order, each still in its own transaction (row locks included), so
-PostgreSQL serialises commands across processes exactly as before. On SQLite a thread
-may also run the calls that queued up meanwhile in one transaction (`batch=True`, the
-chess commands): one COMMIT for several. The event loop never blocks on the database. The connection is closed after a few idle seconds, so
-a quiet process holds none (and a test database can be dropped).
+Why not `database_sync_to_async` per call: every consumer's calls would share
+Channels' one thread with the session loads of new sockets, and it closes
+connections around each call unless CONN_MAX_AGE keeps them (with 0, opening and
+closing one cost more than a chat insert or a chess move itself: the last
+connection to a WAL database checkpoints it on close). A `DatabaseThread` owns one
+long-lived connection and runs its calls in arrival order, each still in its own
+transaction (row locks included), so PostgreSQL serialises commands across
+processes exactly as before. On SQLite a thread may also run the calls that queued
+up meanwhile in one transaction (`batch=True`, the chess commands): one COMMIT for
+several. The event loop never blocks on the database. The connection is closed
+after a few idle seconds, so a quiet process holds none (and a test database can be
+dropped).
 """
 
 from __future__ import annotations
@@ -187,7 +190,17 @@ class DatabaseThread:
                 self.executor().submit(self._drain)
         # A call whose caller was cancelled meanwhile is dropped (as an executor
         # drops a cancelled job); the others can no longer be cancelled.
-        _run_batch([q for q in batch if q.future.set_running_or_notify_cancel()])
+        batch = [
+            queued for queued in batch if queued.future.set_running_or_notify_cancel()
+        ]
+        try:
+            _run_batch(batch)
+        except BaseException as exc:
+            # No caller may wait forever, whatever went wrong.
+            for queued in batch:
+                if not queued.future.done():
+                    queued.settle(False, exc)
+            raise
 
     def _close_if_idle(self, loop: asyncio.AbstractEventLoop) -> None:
         quiet_for = loop.time() - self._last_used.get(loop, 0.0)
@@ -206,7 +219,9 @@ class DatabaseThread:
             self._executor.submit(_close_own_connection).result(timeout=10)
 
     async def close_connection_async(self) -> None:
-        await self.run(_close_own_connection)
+        # Straight to the thread, never into a batch's transaction.
+        loop = asyncio.get_running_loop()
+        await loop.run_in_executor(self.executor(), _close_own_connection)
 
 
 # Tasks started with `spawn` and not yet finished: the event loop holds only weak

@@ -125,3 +125,27 @@ async def test_without_batching_each_call_commits_alone():
     finally:
         await db.close_connection_async()
     assert results == [False, False]
+
+
+async def test_closing_the_connection_never_joins_a_batch():
+    db = DatabaseThread("test-batch-close", batch=True)
+    gate = Gate()
+    try:
+        first = asyncio.ensure_future(db.run(gate.hold))
+        await asyncio.to_thread(gate.entered.wait, 10)
+        calls = [
+            asyncio.ensure_future(db.run(add_guest, "fay")),
+            asyncio.ensure_future(db.close_connection_async()),
+            asyncio.ensure_future(db.run(add_guest, "gus")),
+        ]
+        await asyncio.sleep(0.05)
+        gate.release.set()
+        await first
+        results = await asyncio.gather(*calls)
+    finally:
+        await db.close_connection_async()
+    assert isinstance(results[0], int) and isinstance(results[2], int)
+    names = await asyncio.to_thread(
+        lambda: set(Guest.objects.values_list("name", flat=True))
+    )
+    assert names == {"fay", "gus"}
