@@ -17,10 +17,12 @@ receivers for these models; a test checks) and model validation (never run by
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Callable, Sequence
 from typing import Any
 
 from django.db import connections, models, router
+from django.db.transaction import TransactionManagementError
 
 _updates: dict[tuple[Any, ...], tuple[str, list[models.Field]]] = {}
 _inserts: dict[tuple[Any, ...], tuple[str, list[models.Field]]] = {}
@@ -29,6 +31,52 @@ _inserts: dict[tuple[Any, ...], tuple[str, list[models.Field]]] = {}
 def _connection(model: type[models.Model], *, write: bool) -> tuple[str, Any]:
     alias = (router.db_for_write if write else router.db_for_read)(model)
     return alias, connections[alias]
+
+
+class _Read:
+    """A SELECT compiled once, with what running it needs per connection."""
+
+    def __init__(self, sql: str, columns: list[Any], locking: bool) -> None:
+        self.sql = sql
+        self.columns = columns
+        self.locking = locking
+        # Converters are the connection's own methods: built per connection, and
+        # forgotten with it.
+        self._converters: weakref.WeakKeyDictionary[Any, dict[int, Any]] = (
+            weakref.WeakKeyDictionary()
+        )
+
+    @classmethod
+    def of(cls, queryset: models.QuerySet[Any], alias: str) -> tuple[_Read, Any]:
+        compiler = queryset.query.get_compiler(using=alias)
+        sql, params = compiler.as_sql()
+        columns = [expression for expression, _, _ in compiler.select]
+        return cls(sql, columns, bool(queryset.query.select_for_update)), params
+
+    def check(self, conn: Any) -> None:
+        """What compiling would have refused: a row lock outside a transaction."""
+        if (
+            self.locking
+            and conn.features.has_select_for_update
+            and conn.get_autocommit()
+        ):
+            raise TransactionManagementError(
+                "select_for_update cannot be used outside of a transaction."
+            )
+
+    def converters(self, conn: Any) -> dict[int, Any]:
+        """The ORM's column converters for `conn` (as SQLCompiler.get_converters)."""
+        found = self._converters.get(conn)
+        if found is None:
+            found = {}
+            for position, expression in enumerate(self.columns):
+                functions = conn.ops.get_db_converters(
+                    expression
+                ) + expression.get_db_converters(conn)
+                if functions:
+                    found[position] = (functions, expression)
+            self._converters[conn] = found
+        return found
 
 
 class CompiledSelect:
@@ -45,20 +93,18 @@ class CompiledSelect:
         self.queryset = queryset
         self.write = write
         self.model: type[models.Model] | None = None
-        self.compiled: dict[tuple[str, str], tuple[str, list[str], dict[int, Any]]] = {}
+        self.compiled: dict[tuple[str, str], tuple[_Read, list[str]]] = {}
 
-    def _compile(self, alias: str) -> tuple[str, list[str], dict[int, Any]]:
+    def _compile(self, alias: str) -> tuple[_Read, list[str]]:
         queryset = self.queryset()
         model = queryset.model
-        compiler = queryset.query.get_compiler(using=alias)
-        sql, params = compiler.as_sql()
+        read, params = _Read.of(queryset, alias)
         if len(params) != 1:
             raise ValueError("CompiledSelect needs a queryset with one parameter")
-        columns = [expression for expression, _, _ in compiler.select]
-        attnames = [column.target.attname for column in columns]
+        attnames = [column.target.attname for column in read.columns]
         if attnames != [field.attname for field in model._meta.concrete_fields]:
             raise ValueError("CompiledSelect needs a plain select of every column")
-        return sql, attnames, compiler.get_converters(columns)
+        return read, attnames
 
     def one(self, value: Any) -> Any:
         """The row whose field equals `value` (a model instance), or None."""
@@ -67,12 +113,14 @@ class CompiledSelect:
         compiled = self.compiled.get((alias, conn.vendor))
         if compiled is None:
             compiled = self.compiled[(alias, conn.vendor)] = self._compile(alias)
-        sql, attnames, converters = compiled
+        read, attnames = compiled
+        read.check(conn)
         with conn.cursor() as cursor:
-            cursor.execute(sql, [value])
+            cursor.execute(read.sql, [value])
             row = cursor.fetchone()
         if row is None:
             return None
+        converters = read.converters(conn)
         if converters:
             row = _converted(row, converters, conn)
         return model.from_db(alias, attnames, row)
@@ -108,18 +156,16 @@ class CompiledRows:
         self.model: type[models.Model] | None = None
         self.compiled: dict[tuple[str, str], Any] = {}
 
-    def _compile(self, alias: str) -> tuple[str, list[Any], list[int], Any]:
-        compiler = self.build(*self.examples).query.get_compiler(using=alias)
-        sql, params = compiler.as_sql()
-        params = list(params)
+    def _compile(self, alias: str) -> tuple[_Read, list[Any], list[int]]:
+        read, compiled_params = _Read.of(self.build(*self.examples), alias)
+        params = list(compiled_params)
         slots = []
         for example in self.examples:
             found = [i for i, value in enumerate(params) if value == example]
             if len(found) != 1:
                 raise ValueError(f"example {example!r} must appear exactly once")
             slots.append(found[0])
-        columns = [expression for expression, _, _ in compiler.select]
-        return sql, params, slots, compiler.get_converters(columns)
+        return read, params, slots
 
     def rows(self, *values: int | str) -> list[tuple[Any, ...]]:
         if self.model is None:
@@ -128,13 +174,15 @@ class CompiledRows:
         compiled = self.compiled.get((alias, conn.vendor))
         if compiled is None:
             compiled = self.compiled[(alias, conn.vendor)] = self._compile(alias)
-        sql, constants, slots, converters = compiled
+        read, constants, slots = compiled
+        read.check(conn)
         params = list(constants)
         for slot, value in zip(slots, values, strict=True):
             params[slot] = value
         with conn.cursor() as cursor:
-            cursor.execute(sql, params)
+            cursor.execute(read.sql, params)
             found = cursor.fetchall()
+        converters = read.converters(conn)
         if not converters:
             return found
         return [tuple(_converted(row, converters, conn)) for row in found]

@@ -27,7 +27,13 @@ from collections.abc import Callable, Coroutine
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
-from django.db import InterfaceError, OperationalError, connection, transaction
+from django.db import (
+    DatabaseError,
+    InterfaceError,
+    OperationalError,
+    connection,
+    transaction,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -90,18 +96,40 @@ def _run_batch(batch: list[_Queued]) -> None:
     command rolls back only itself), and their results are handed out only once it
     has committed: one COMMIT instead of one per call. SQLite has a single writer
     anyway; on PostgreSQL a batch would hold several games' row locks at once
-    (lock-order deadlocks between processes), so each call runs alone there."""
-    if not batch:
-        return
-    if len(batch) == 1 or connection.vendor != "sqlite":
+    (lock-order deadlocks between processes), so each call runs alone there.
+
+    A call whose caller was cancelled before it started is dropped, as an executor
+    drops a cancelled job.
+    """
+    if len(batch) > 1 and connection.vendor == "sqlite":
+        batch = [
+            queued for queued in batch if queued.future.set_running_or_notify_cancel()
+        ]
+        if len(batch) > 1:
+            _run_together(batch)
+            return
         for queued in batch:
             queued.run_alone()
         return
+    for queued in batch:
+        if queued.future.set_running_or_notify_cancel():
+            queued.run_alone()
+
+
+def _run_together(batch: list[_Queued]) -> None:
     if connection.errors_occurred and not connection.is_usable():
         connection.close()
     outcomes: list[tuple[bool, Any]] = []
+    committed = False
+
+    def mark_committed() -> None:
+        nonlocal committed
+        committed = True
+
     try:
         with transaction.atomic():
+            # Registered first, so it runs first once the COMMIT has succeeded.
+            transaction.on_commit(mark_committed)
             for queued in batch:
                 try:
                     with transaction.atomic():
@@ -112,15 +140,32 @@ def _run_batch(batch: list[_Queued]) -> None:
                     outcomes.append((False, exc))
                 else:
                     outcomes.append((True, value))
-    except (OperationalError, InterfaceError):
-        # Nothing of the batch was committed: each call again, on its own (calls
-        # are safe to repeat, see _call; e.g. a lock timeout, a lost connection).
-        logger.warning("a batch of %d database calls failed; retrying each", len(batch))
-        for queued in batch:
-            queued.run_alone()
-        return
+    except Exception as exc:
+        if committed:
+            # An on_commit callback failed after the COMMIT: the calls' work is
+            # stored, so their own outcomes stand.
+            logger.exception("a callback after a batch's commit failed")
+        elif isinstance(exc, DatabaseError):
+            # Nothing of the batch was committed (a lock timeout, a lost
+            # connection, or a constraint SQLite checks only at COMMIT, such as a
+            # foreign key): each call again, on its own, where its own error is its
+            # own (calls are safe to repeat, see _call).
+            logger.warning(
+                "a batch of %d database calls failed; retrying each", len(batch)
+            )
+            for queued in batch:
+                queued.run_alone()
+            return
+        else:
+            raise
     for queued, (ok, value) in zip(batch, outcomes, strict=True):
         queued.settle(ok, value)
+
+
+def _fail(batch: list[_Queued], exc: BaseException) -> None:
+    for queued in batch:
+        if not queued.future.done():
+            queued.future.set_exception(exc)
 
 
 class DatabaseThread:
@@ -168,7 +213,7 @@ class DatabaseThread:
                     self._queue.append(queued)
                     first = len(self._queue) == 1
                 if first:  # otherwise a drain is already on its way
-                    self.executor().submit(self._drain)
+                    self._submit_drain()
                 return await asyncio.wrap_future(queued.future)
             return await loop.run_in_executor(
                 self.executor(), functools.partial(_call, func, args, kwargs)
@@ -186,21 +231,24 @@ class DatabaseThread:
         """Runs on the database thread: what has queued so far, as one batch."""
         with self._queue_lock:
             batch, self._queue = self._queue[:MAX_BATCH], self._queue[MAX_BATCH:]
-            if self._queue:
-                self.executor().submit(self._drain)
-        # A call whose caller was cancelled meanwhile is dropped (as an executor
-        # drops a cancelled job); the others can no longer be cancelled.
-        batch = [
-            queued for queued in batch if queued.future.set_running_or_notify_cancel()
-        ]
+            more = bool(self._queue)
+        if more:
+            self._submit_drain()
         try:
             _run_batch(batch)
         except BaseException as exc:
-            # No caller may wait forever, whatever went wrong.
-            for queued in batch:
-                if not queued.future.done():
-                    queued.settle(False, exc)
+            _fail(batch, exc)  # no caller may wait forever, whatever went wrong
             raise
+
+    def _submit_drain(self) -> None:
+        """Have the thread drain the queue; if it cannot (the executor is shutting
+        down), fail what waits instead of leaving it queued forever."""
+        try:
+            self.executor().submit(self._drain)
+        except BaseException as exc:
+            with self._queue_lock:
+                stranded, self._queue = self._queue, []
+            _fail(stranded, exc)
 
     def _close_if_idle(self, loop: asyncio.AbstractEventLoop) -> None:
         quiet_for = loop.time() - self._last_used.get(loop, 0.0)

@@ -256,11 +256,16 @@ def communicator() -> Callable[..., Any]:
 def pytest_configure(config: pytest.Config) -> None:
     """In this process, connections close at the end of each use, as Django's test
     tools expect: a connection kept by a worker thread (CONN_MAX_AGE) would outlive
-    its test's database access. Live daphne servers run the real setting."""
+    its test's database access. Live daphne servers run the real settings."""
     from django.conf import settings
 
     for database in settings.DATABASES.values():
         database["CONN_MAX_AGE"] = 0
+    # The process's own cache, whatever REDIS_URL says: tests clear it, and
+    # clearing a Redis cache flushes its whole database.
+    settings.CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    }
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[Any]) -> None:

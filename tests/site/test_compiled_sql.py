@@ -129,3 +129,31 @@ def test_the_compiled_rows_have_no_save_signal_receivers(model):
     # silently bypassed on the move path.
     assert not pre_save.has_listeners(model)
     assert not post_save.has_listeners(model)
+
+
+def test_a_compiled_row_lock_outside_a_transaction_is_refused_like_the_orms():
+    from django.db import connection
+    from django.db.transaction import TransactionManagementError
+
+    game = started_game()
+    locked = CompiledSelect(
+        lambda: Game.objects.select_for_update().filter(public_id="")
+    )
+    with transaction.atomic():
+        assert locked.one(game.public_id).pk == game.pk  # compiled here
+    if connection.features.has_select_for_update:
+        with pytest.raises(TransactionManagementError):
+            locked.one(game.public_id)
+
+
+def test_converters_are_built_for_each_connection():
+    from django.db import connections
+
+    rows = CompiledRows(
+        lambda ply: Game.objects.filter(ply=ply).values_list("started_at"), 987654
+    )
+    started_game()
+    rows.rows(0)
+    read = next(iter(rows.compiled.values()))[0]
+    # Keyed by this thread's connection (converters are its methods).
+    assert connections["default"] in read._converters

@@ -7,7 +7,7 @@ import asyncio
 import threading
 
 import pytest
-from django.db import OperationalError, connection, transaction
+from django.db import IntegrityError, OperationalError, connection, transaction
 
 from site_config.dbthread import DatabaseThread
 from site_config.models import Guest
@@ -149,3 +149,57 @@ async def test_closing_the_connection_never_joins_a_batch():
         lambda: set(Guest.objects.values_list("name", flat=True))
     )
     assert names == {"fay", "gus"}
+
+
+def add_orphan_presence(channel: str) -> None:
+    from chess.models import Presence
+
+    # SQLite checks foreign keys at COMMIT: the savepoint alone cannot refuse it.
+    Presence.objects.create(game_id=987654321, channel=channel)
+
+
+async def test_a_constraint_failing_at_commit_fails_only_its_own_call():
+    db = DatabaseThread("test-batch-fk", batch=True)
+    try:
+        results = await queued_behind_a_gate(
+            db,
+            (add_guest, "hal"),
+            (add_orphan_presence, "orphan"),
+            (add_guest, "ivy"),
+        )
+    finally:
+        await db.close_connection_async()
+    assert isinstance(results[0], int) and isinstance(results[2], int)
+    assert isinstance(results[1], IntegrityError)
+    names = await asyncio.to_thread(
+        lambda: set(Guest.objects.values_list("name", flat=True))
+    )
+    assert names == {"hal", "ivy"}
+
+
+def add_guest_then_fail_after_commit(name: str) -> int:
+    def broken() -> None:
+        raise RuntimeError("a callback failed")
+
+    with transaction.atomic():
+        pk = Guest.objects.create(session_key=name, name=name).pk
+        transaction.on_commit(broken)
+    return pk
+
+
+async def test_a_failing_commit_callback_does_not_undo_the_outcomes():
+    db = DatabaseThread("test-batch-callback", batch=True)
+    try:
+        results = await queued_behind_a_gate(
+            db,
+            (add_guest, "jo"),
+            (add_guest_then_fail_after_commit, "kai"),
+            (add_guest, "lee"),
+        )
+    finally:
+        await db.close_connection_async()
+    assert all(isinstance(result, int) for result in results)
+    names = await asyncio.to_thread(
+        lambda: set(Guest.objects.values_list("name", flat=True))
+    )
+    assert names == {"jo", "kai", "lee"}

@@ -133,3 +133,34 @@ def test_live_requests_keep_one_connection_per_thread(daphne_factory):
     # One connection per reused thread; a thread (and a connection) per request
     # would leave dozens open here.
     assert 1 <= open_descriptors(server.process.pid, db) <= 2
+
+
+async def test_a_cancelled_request_returns_its_thread_only_once_it_is_free():
+    release = threading.Event()
+    started = asyncio.Event()
+    loop = asyncio.get_running_loop()
+
+    def slow_view() -> int:
+        loop.call_soon_threadsafe(started.set)
+        assert release.wait(5)
+        return threading.get_ident()
+
+    async def app(scope, receive, send):
+        await sync_to_async(slow_view)()
+
+    wrapped = ReusedSyncThreads(app, threads=2)
+    slow = asyncio.create_task(request(wrapped))
+    await asyncio.wait_for(started.wait(), 5)
+    slow.cancel()  # e.g. daphne giving up on a client; the view runs on
+    with pytest.raises(asyncio.CancelledError):
+        await slow
+    seen: list[int] = []
+    wrapped.app = app_reporting_threads(seen)
+    await asyncio.wait_for(request(wrapped), 2)  # not stuck behind the slow view
+    assert wrapped.created == 2
+    release.set()
+    for _ in range(100):  # the busy thread comes back once its view is done
+        if len(wrapped.idle) == 2:
+            break
+        await asyncio.sleep(0.02)
+    assert len(wrapped.idle) == 2
