@@ -38,6 +38,12 @@ def add_then_refuse(name: str) -> None:
     raise ValueError(f"{name} refused")
 
 
+async def guest_names() -> set[str]:
+    return await asyncio.to_thread(
+        lambda: set(Guest.objects.values_list("name", flat=True))
+    )
+
+
 def in_transaction() -> bool:
     return connection.in_atomic_block
 
@@ -91,9 +97,7 @@ async def test_a_cancelled_queued_call_does_not_run():
         await kept
     finally:
         await db.close_connection_async()
-    names = await asyncio.to_thread(
-        lambda: set(Guest.objects.values_list("name", flat=True))
-    )
+    names = await guest_names()
     assert names == {"kept"}
 
 
@@ -112,9 +116,7 @@ async def test_a_batch_whose_transaction_fails_runs_each_call_alone():
     finally:
         await db.close_connection_async()
     assert all(isinstance(r, int) for r in results)
-    names = await asyncio.to_thread(
-        lambda: set(Guest.objects.values_list("name", flat=True))
-    )
+    names = await guest_names()
     assert names == {"dee", "eve"}
 
 
@@ -145,9 +147,7 @@ async def test_closing_the_connection_never_joins_a_batch():
     finally:
         await db.close_connection_async()
     assert isinstance(results[0], int) and isinstance(results[2], int)
-    names = await asyncio.to_thread(
-        lambda: set(Guest.objects.values_list("name", flat=True))
-    )
+    names = await guest_names()
     assert names == {"fay", "gus"}
 
 
@@ -171,9 +171,7 @@ async def test_a_constraint_failing_at_commit_fails_only_its_own_call():
         await db.close_connection_async()
     assert isinstance(results[0], int) and isinstance(results[2], int)
     assert isinstance(results[1], IntegrityError)
-    names = await asyncio.to_thread(
-        lambda: set(Guest.objects.values_list("name", flat=True))
-    )
+    names = await guest_names()
     assert names == {"hal", "ivy"}
 
 
@@ -199,7 +197,5 @@ async def test_a_failing_commit_callback_does_not_undo_the_outcomes():
     finally:
         await db.close_connection_async()
     assert all(isinstance(result, int) for result in results)
-    names = await asyncio.to_thread(
-        lambda: set(Guest.objects.values_list("name", flat=True))
-    )
+    names = await guest_names()
     assert names == {"jo", "kai", "lee"}
