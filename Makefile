@@ -6,7 +6,7 @@ PY := $(BIN)/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run serve test test-all test-fast lint format install install-dev migrate bench clean
+.PHONY: run serve test test-scaled test-all test-fast lint format install install-dev migrate bench clean
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -41,6 +41,14 @@ serve: migrate
 test: install-dev
 	$(BIN)/pytest
 
+## The non-browser suite again on the production topology's services: PostgreSQL and
+## Redis (CI's second leg). Override the URLs to point elsewhere.
+TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/test
+TEST_REDIS_URL ?= redis://127.0.0.1:6379/0
+test-scaled: install-dev
+	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) \
+		$(BIN)/pytest -m "not browser and not slow"
+
 ## Also the slow ones (deep perft, soak runs).
 test-all: install-dev
 	$(BIN)/pytest -m ""
@@ -49,10 +57,13 @@ test-all: install-dev
 test-fast: install-dev
 	$(BIN)/pytest -m "not browser and not services and not slow"
 
+## Style, import contracts (layers, independent apps, pure cores) and types.
 lint: install-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 	$(BIN)/mypy
+	$(BIN)/mypy --strict chess/rules roulette/rules
 
 format: install-dev
 	$(BIN)/ruff check --fix .

@@ -122,9 +122,16 @@ class Session:
     def set_name(self, name: str) -> None:
         """Pick a guest display name through the real PRG form."""
         self.get("/name/")
-        page = self.post("/name/", {"name": name, "next": "/"})
-        if page.status != 200:
+        # The form answers a valid name with a redirect (PRG) and re-renders itself
+        # (200) on an error. The page it redirects to is not fetched (one request
+        # less per visitor); that page would show, and so clear, the welcome flash
+        # message, so its cookie is dropped here as it would have been there.
+        page = self.post("/name/", {"name": name, "next": "/"}, follow=False)
+        if page.status not in (301, 302, 303):
             raise RuntimeError(f"choosing the name {name!r} failed: {page.status}")
+        for cookie in list(self.jar):
+            if cookie.name == "messages":
+                self.jar.clear(cookie.domain, cookie.path, cookie.name)
 
 
 def percentile(sorted_values: list[float], q: float) -> float | None:

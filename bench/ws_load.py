@@ -39,6 +39,7 @@ from typing import Any
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
+import fastws  # noqa: E402
 from benchlib import (  # noqa: E402
     Session,
     check_local,
@@ -47,9 +48,10 @@ from benchlib import (  # noqa: E402
     summary_ms,
 )
 from websockets.asyncio.client import ClientConnection, connect  # noqa: E402
-from websockets.exceptions import ConnectionClosed  # noqa: E402
 
+HERE = os.path.abspath(__file__)
 TOKEN = re.compile(r"~b([0-9a-f]{6})\.(\d+)\.(\d+)\.(\d+)~")
+TOKEN_BYTES = re.compile(TOKEN.pattern.encode())
 now_ns = time.monotonic_ns
 
 
@@ -97,12 +99,18 @@ def encode_message(protocol: str, body: str) -> str:
     return json.dumps({"message": body})
 
 
-async def sessions(base: str, count: int, prefix: str) -> list[Session]:
-    """`count` guest visitors, each with a display name chosen through the form."""
+async def sessions(
+    bases: str | list[str], count: int, prefix: str, first: int = 0
+) -> list[Session]:
+    """`count` guest visitors, each with a display name chosen through the form.
+
+    With several servers (one database, one session store) the visitors are made
+    round-robin on them, visitor i on `bases[(first + i) % len(bases)]`."""
     loop = asyncio.get_running_loop()
+    urls = [bases] if isinstance(bases, str) else bases
 
     def make(i: int) -> Session:
-        session = Session(base)
+        session = Session(urls[(first + i) % len(urls)])
         session.set_name(f"{prefix}{i}")
         return session
 
@@ -112,6 +120,37 @@ async def sessions(base: str, count: int, prefix: str) -> list[Session]:
                 *(loop.run_in_executor(pool, make, i) for i in range(count))
             )
         )
+
+
+def _read_cache(path: str) -> dict[str, list[str]]:
+    if not path or not os.path.exists(path):
+        return {}
+    with open(path) as f:
+        return json.load(f)
+
+
+def _write_cache(path: str, cache: dict[str, list[str]]) -> None:
+    with open(f"{path}.tmp", "w") as f:
+        json.dump(cache, f)
+    os.replace(f"{path}.tmp", path)
+
+
+async def visitor_cookies(
+    args: argparse.Namespace, bases: list[str], count: int, prefix: str
+) -> list[str]:
+    """The Cookie headers of `count` distinct visitors. With `--session-cache`, the
+    visitors made for one set of servers are kept and reused by the next loads
+    (each load still has `count` different people; they were only named once)."""
+    key = ",".join(bases)
+    cache = await asyncio.to_thread(_read_cache, args.session_cache)
+    have = cache.get(key, [])
+    if len(have) < count:
+        made = await sessions(bases, count - len(have), prefix, first=len(have))
+        have = have + [v.cookie_header() for v in made]
+        if args.session_cache:
+            cache[key] = have
+            await asyncio.to_thread(_write_cache, args.session_cache, cache)
+    return have[:count]
 
 
 def parlour_room(base: str, room: str) -> str:
@@ -151,39 +190,207 @@ def cpu_fields(cpu: float, units: int, pids: list[int]) -> dict[str, Any]:
 
 @dataclass
 class Receiver:
-    ws: ClientConnection
+    """One chat client: every delivery timed, counted once, duplicates counted."""
+
+    run: bytes
+    ws: fastws.FastSocket | None = None
     seen: set[tuple[int, int]] = field(default_factory=set)
     latencies: list[int] = field(default_factory=list)
     duplicates: int = 0
     errors: int = 0
     error_samples: list[str] = field(default_factory=list)
-    closed: str | None = None
     last_delivery: int = 0
 
+    def feed(self, frame: bytes, arrived: int) -> None:
+        if b'"error"' in frame:
+            self.errors += 1
+            if len(self.error_samples) < 3:
+                self.error_samples.append(frame[:200].decode("utf-8", "replace"))
+            return
+        for match in TOKEN_BYTES.finditer(frame):
+            if match.group(1) != self.run:
+                continue  # history from an earlier run
+            key = (int(match.group(2)), int(match.group(3)))
+            if key in self.seen:
+                self.duplicates += 1
+            else:
+                self.seen.add(key)
+                self.latencies.append(arrived - int(match.group(4)))
+                self.last_delivery = arrived
 
-async def read_chat(rcv: Receiver, run: str) -> None:
-    try:
-        async for frame in rcv.ws:
-            if isinstance(frame, bytes):
-                continue
-            arrived = now_ns()
-            if '"error"' in frame:
-                rcv.errors += 1
-                if len(rcv.error_samples) < 3:
-                    rcv.error_samples.append(frame[:200])
-                continue
-            for match in TOKEN.finditer(frame):
-                if match.group(1) != run:
-                    continue  # history from an earlier run
-                key = (int(match.group(2)), int(match.group(3)))
-                if key in rcv.seen:
-                    rcv.duplicates += 1
-                else:
-                    rcv.seen.add(key)
-                    rcv.latencies.append(arrived - int(match.group(4)))
-                    rcv.last_delivery = arrived
-    except ConnectionClosed as exc:
-        rcv.closed = f"{exc.rcvd.code if exc.rcvd else 'none'}"
+    @property
+    def closed(self) -> str | None:
+        """The close code if the server closed (or the connection dropped) first."""
+        ws = self.ws
+        if ws is None:
+            return None
+        if ws.server_close_code is not None:
+            return str(ws.server_close_code)
+        if ws.lost.done() and not ws.close_sent:
+            return "1006"
+        return None
+
+
+async def open_receivers(
+    bases: list[str], path: str, members: list[tuple[int, str | None]], run: str
+) -> tuple[list[Receiver], list[int]]:
+    """Open the members' sockets (member i on server i mod n), reading as they come.
+
+    The receivers use bench/fastws.py, not `websockets`: a few us of CPU per frame
+    instead of about 20, so that at 50,000 deliveries/s the load generator neither
+    caps the figure nor takes the servers' CPU."""
+
+    async def one(i: int, cookie: str | None) -> tuple[Receiver, int]:
+        base = bases[i % len(bases)]
+        rcv = Receiver(run.encode())
+        started = now_ns()
+        rcv.ws = await fastws.connect(
+            ws_url(base, path),
+            origin=base.rstrip("/"),
+            cookie=cookie,
+            on_message=rcv.feed,
+        )
+        return rcv, now_ns() - started
+
+    opened = await gather_limited([lambda i=i, c=c: one(i, c) for i, c in members], 50)
+    return [r for r, _ in opened], [t for _, t in opened]
+
+
+async def close_receivers(receivers: list[Receiver]) -> None:
+    await gather_limited(
+        [lambda r=r: r.ws.close() for r in receivers if r.ws is not None], 100
+    )
+
+
+def forget_join_errors(receivers: list[Receiver]) -> None:
+    """Whatever arrived on join (history, presence) is not load."""
+    for r in receivers:
+        r.errors = 0
+        r.error_samples.clear()
+
+
+async def drain(receivers: list[Receiver], sent: int, stall: float, cap: float) -> None:
+    """Wait until every receiver has every message sent, or until nothing more has
+    arrived for `stall` seconds (a slow server is late, not lossy: what it still
+    delivers counts), and `cap` seconds at most."""
+    want = sent * len(receivers)
+    now = time.monotonic()
+    until, last_progress, got = now + cap, now, -1
+    while now < until and now - last_progress < stall:
+        delivered = sum(len(r.seen) for r in receivers)
+        if delivered >= want:
+            return
+        if delivered > got:
+            got, last_progress = delivered, now
+        await asyncio.sleep(0.05)
+        now = time.monotonic()
+
+
+def tally(receivers: list[Receiver]) -> dict[str, Any]:
+    """What a group of receivers got (the raw latencies, to merge exactly)."""
+    return {
+        "clients": len(receivers),
+        "delivered": sum(len(r.seen) for r in receivers),
+        "duplicated": sum(r.duplicates for r in receivers),
+        "errors": sum(r.errors for r in receivers),
+        "error_samples": [s for r in receivers for s in r.error_samples][:3],
+        # before we close anything: any close now came from the server
+        "closed_early": sum(1 for r in receivers if r.closed and r.closed != "1000"),
+        "last_delivery": max((r.last_delivery for r in receivers), default=0),
+        "latencies": [x for r in receivers for x in r.latencies],
+    }
+
+
+class ChatWorker:
+    """A child process (this script, mode `_chat_worker`) holding a share of a chat
+    load's receivers, so that one client process's CPU does not cap the deliveries
+    per second measured. One JSON line each way per step:
+
+    parent -> {"bases", "path", "members": [[i, cookie], ...], "run", "settle"}
+    worker -> {"ready": n, "connect_ns": [...]}   (connected, settled)
+    parent -> {"sent": messages sent, "drain": s}
+    worker -> tally()                              (all delivered, or drain over)
+    parent -> {"close": true}; the worker closes its sockets and exits.
+
+    Latencies stay exact across processes: the send time in each body and the
+    arrival time are both `time.monotonic_ns()`, i.e. CLOCK_MONOTONIC, which is one
+    clock for every process of the machine (Linux).
+    """
+
+    def __init__(self, proc: asyncio.subprocess.Process) -> None:
+        self.proc = proc
+
+    @classmethod
+    async def start(cls) -> ChatWorker:
+        proc = await asyncio.create_subprocess_exec(
+            sys.executable,
+            HERE,
+            "_chat_worker",
+            stdin=asyncio.subprocess.PIPE,
+            stdout=asyncio.subprocess.PIPE,
+            limit=2**28,  # the tally line carries every latency
+        )
+        return cls(proc)
+
+    async def send(self, message: dict[str, Any]) -> None:
+        assert self.proc.stdin is not None
+        self.proc.stdin.write(json.dumps(message).encode() + b"\n")
+        await self.proc.stdin.drain()
+
+    async def recv(self, within: float) -> dict[str, Any]:
+        assert self.proc.stdout is not None
+        line = await asyncio.wait_for(self.proc.stdout.readline(), within)
+        if not line:
+            raise RuntimeError(f"chat worker {self.proc.pid} exited; see load.log")
+        return json.loads(line)
+
+    async def finish(self) -> None:
+        try:
+            await asyncio.wait_for(self.proc.wait(), 60)
+        finally:
+            self.kill()
+
+    def kill(self) -> None:
+        if self.proc.returncode is None:
+            self.proc.kill()
+
+
+async def chat_worker() -> None:
+    """The child side of ChatWorker (stdin/stdout JSON lines, logs on stderr)."""
+    loop = asyncio.get_running_loop()
+
+    async def read() -> dict[str, Any]:
+        line = await loop.run_in_executor(None, sys.stdin.readline)
+        if not line:
+            raise SystemExit("chat worker: the parent process went away")
+        return json.loads(line)
+
+    def write(message: dict[str, Any]) -> None:
+        sys.stdout.write(json.dumps(message) + "\n")
+        sys.stdout.flush()
+
+    spec = await read()
+    for url in spec["bases"]:
+        check_local(url)
+    members = [(int(i), c) for i, c in spec["members"]]
+    receivers, connect_ns = await open_receivers(
+        spec["bases"], spec["path"], members, spec["run"]
+    )
+    await asyncio.sleep(spec["settle"])
+    forget_join_errors(receivers)
+    write({"ready": len(receivers), "connect_ns": connect_ns})
+    cpu, wall = time.process_time(), time.monotonic()
+    command = await read()
+    await drain(receivers, command["sent"], command["drain"], command["drain_max"])
+    write(
+        {
+            **tally(receivers),
+            "client_cpu_s": time.process_time() - cpu,
+            "client_wall_s": time.monotonic() - wall,
+        }
+    )
+    await read()  # close
+    await close_receivers(receivers)
 
 
 async def chat(args: argparse.Namespace) -> dict[str, Any]:
@@ -194,84 +401,127 @@ async def chat(args: argparse.Namespace) -> dict[str, Any]:
     path = f"/ws/{'hub' if args.protocol == 'hub' else 'chat'}/{args.room}/"
     if args.protocol == "parlour":
         path = await asyncio.to_thread(parlour_room, base, args.room)
-        visitors = await sessions(base, args.clients, f"b{run}-")
-        cookies = [v.cookie_header() for v in visitors]
-    opened = await gather_limited(
-        [
-            lambda i=i, c=c: open_socket(bases[i % len(bases)], path, c)
-            for i, c in enumerate(cookies)
-        ],
-        50,
-    )
-    receivers = [Receiver(ws) for ws, _ in opened]
-    connect_ns = [t for _, t in opened]
-    readers = [asyncio.create_task(read_chat(r, run)) for r in receivers]
-    await asyncio.sleep(args.settle)
-    for r in receivers:  # whatever arrived on join (history, presence) is not load
-        r.errors = 0
+        cookies = list(await visitor_cookies(args, bases, args.clients, f"b{run}-"))
+    # The receivers are split into `--procs` processes: this one holds the senders
+    # (the first clients) and its share; the other shares go to child processes.
+    members = list(enumerate(cookies))
+    procs = max(1, min(args.procs, len(members)))
+    share = -(-len(members) // procs)
+    if args.senders > share:
+        raise SystemExit("--senders must not exceed clients / --procs")
+    groups = [members[k : k + share] for k in range(0, len(members), share)]
+    workers: list[ChatWorker] = []
+    try:
+        for group in groups[1:]:
+            worker = await ChatWorker.start()
+            workers.append(worker)
+            await worker.send(
+                {
+                    "bases": bases,
+                    "path": path,
+                    "members": group,
+                    "run": run,
+                    "settle": args.settle,
+                }
+            )
+        receivers, connect_ns = await open_receivers(bases, path, groups[0], run)
+        await asyncio.sleep(args.settle)
+        forget_join_errors(receivers)
+        clients = len(receivers)
+        for worker in workers:
+            ready = await worker.recv(300)
+            clients += ready["ready"]
+            connect_ns += ready["connect_ns"]
 
-    senders = receivers[: args.senders]
-    log(f"chat: {len(receivers)} connected; sending")  # profilers start here
-    pids = server_pids(args)
-    cpu_before = cpu_seconds(pids)
-    interval = args.senders / args.rate  # seconds between two sends of one sender
-    padding = "x" * max(0, args.body_size - 40)
-    start = now_ns() + 50_000_000
+        senders = receivers[: args.senders]
+        log(f"chat: {clients} connected in {procs} process(es); sending")  # profilers
+        pids = server_pids(args)
+        cpu_before = cpu_seconds(pids)
+        client_cpu, client_wall = time.process_time(), time.monotonic()
+        interval = args.senders / args.rate  # seconds between two sends of one sender
+        padding = "x" * max(0, args.body_size - 40)
+        start = now_ns() + 50_000_000
 
-    async def send_all(index: int, rcv: Receiver) -> int:
-        sent = 0
-        offset = index * interval / len(senders)
-        for seq in range(args.messages):
-            due = start + int((offset + seq * interval) * 1e9)
-            delay = (due - now_ns()) / 1e9
-            if delay > 0:
-                await asyncio.sleep(delay)
-            body = f"~b{run}.{index}.{seq}.{now_ns()}~{padding}"
-            try:
-                await rcv.ws.send(encode_message(args.protocol, body))
-            except ConnectionClosed:
-                break
-            sent += 1
-        return sent
+        async def send_all(index: int, rcv: Receiver) -> int:
+            assert rcv.ws is not None
+            sent = 0
+            offset = index * interval / len(senders)
+            for seq in range(args.messages):
+                due = start + int((offset + seq * interval) * 1e9)
+                delay = (due - now_ns()) / 1e9
+                if delay > 0:
+                    await asyncio.sleep(delay)
+                body = f"~b{run}.{index}.{seq}.{now_ns()}~{padding}"
+                try:
+                    await rcv.ws.send(encode_message(args.protocol, body))
+                except ConnectionError:
+                    break
+                sent += 1
+            return sent
 
-    sent_counts = await asyncio.gather(*(send_all(i, r) for i, r in enumerate(senders)))
-    last_send = now_ns()
-    sent = sum(sent_counts)
-    expected = sent * len(receivers)
-    deadline = time.monotonic() + args.drain
-    while time.monotonic() < deadline:
-        got = sum(len(r.seen) for r in receivers)
-        if got >= expected:
-            break
-        await asyncio.sleep(0.05)
-    server_cpu = cpu_seconds(pids) - cpu_before
-    for r in receivers:
-        await r.ws.close()
-    await asyncio.gather(*readers, return_exceptions=True)
+        sent_counts = await asyncio.gather(
+            *(send_all(i, r) for i, r in enumerate(senders))
+        )
+        last_send = now_ns()
+        sent = sum(sent_counts)
+        expected = sent * clients
+        # A sender that stopped early (its socket closed) still counts all it sent:
+        # every receiver is owed every message that went out.
+        for worker in workers:
+            await worker.send(
+                {"sent": sent, "drain": args.drain, "drain_max": args.drain_max}
+            )
+        await drain(receivers, sent, args.drain, args.drain_max)
+        parts = [
+            {
+                **tally(receivers),
+                "client_cpu_s": time.process_time() - client_cpu,
+                "client_wall_s": time.monotonic() - client_wall,
+            }
+        ]
+        for worker in workers:
+            parts.append(await worker.recv(args.drain_max + 120))
+        server_cpu = cpu_seconds(pids) - cpu_before
+        for worker in workers:
+            await worker.send({"close": True})
+        await close_receivers(receivers)
+        for worker in workers:
+            await worker.finish()
+    finally:
+        for worker in workers:
+            worker.kill()
 
-    delivered = sum(len(r.seen) for r in receivers)
-    latencies = [x for r in receivers for x in r.latencies]
-    last = max((r.last_delivery for r in receivers), default=last_send)
+    delivered = sum(p["delivered"] for p in parts)
+    latencies = [x for p in parts for x in p["latencies"]]
+    last = max((p["last_delivery"] for p in parts), default=0)
     elapsed = max(last, last_send) - start
-    closed = [r.closed for r in receivers if r.closed and r.closed != "1000"]
+    # The load generator's own CPU over the same window, and its busiest process's
+    # busy fraction: near 1.0, the client (not the server) set the pace.
+    client_cpu_s = sum(p["client_cpu_s"] for p in parts)
+    client_busy = max(p["client_cpu_s"] / max(p["client_wall_s"], 1e-9) for p in parts)
     return {
         "mode": "chat",
         "protocol": args.protocol,
-        "clients": len(receivers),
+        "clients": clients,
         "senders": len(senders),
         "rate": args.rate,
+        "procs": procs,
         "sent": sent,
         "expected": expected,
         "delivered": delivered,
         "lost": expected - delivered,
-        "duplicated": sum(r.duplicates for r in receivers),
-        "errors": sum(r.errors for r in receivers),
-        "error_samples": [s for r in receivers for s in r.error_samples][:3],
-        "closed_early": len(closed),
+        "duplicated": sum(p["duplicated"] for p in parts),
+        "errors": sum(p["errors"] for p in parts),
+        "error_samples": [s for p in parts for s in p["error_samples"]][:3],
+        "closed_early": sum(p["closed_early"] for p in parts),
         "deliveries_per_s": round(delivered / (elapsed / 1e9), 1) if elapsed else 0,
-        "offered_per_s": args.rate * len(receivers),
+        "offered_per_s": args.rate * clients,
         **summary_ms(latencies),
         **cpu_fields(server_cpu, delivered, pids),
+        "client_cpu_us_per_delivery": (
+            round(1e6 * client_cpu_s / delivered, 1) if delivered else None
+        ),
+        "client_busy_max": round(client_busy, 2),
         "connect": summary_ms(connect_ns),
     }
 
@@ -288,12 +538,17 @@ async def pingpong(args: argparse.Namespace) -> dict[str, Any]:
     paths = [f"/ws/{kind}/{args.room}{run}{i}/" for i in range(args.pairs)]
     cookies: list[str | None] = [None] * (2 * args.pairs)
     if args.protocol == "parlour":
-        paths = [
-            await asyncio.to_thread(parlour_room, base, f"pp{run}{i}")
-            for i in range(args.pairs)
-        ]
-        visitors = await sessions(base, 2 * args.pairs, f"p{run}-")
-        cookies = [v.cookie_header() for v in visitors]
+        loop = asyncio.get_running_loop()
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            paths = list(
+                await asyncio.gather(
+                    *(
+                        loop.run_in_executor(pool, parlour_room, base, f"pp{run}{i}")
+                        for i in range(args.pairs)
+                    )
+                )
+            )
+        cookies = list(await visitor_cookies(args, bases, 2 * args.pairs, f"p{run}-"))
     sockets = await gather_limited(
         [
             lambda i=i: open_socket(bases[i % len(bases)], paths[i // 2], cookies[i])
@@ -461,10 +716,13 @@ async def chess(args: argparse.Namespace) -> dict[str, Any]:
     (version bumped, the move in the list). A move confirmed twice (two states with
     the same ply after it) or never confirmed is counted.
     """
-    base = args.url
+    # With several servers (`--url a,b`), game i's white (its creator) is on server
+    # i mod n and black (who joins it) on server i+1 mod n: with two, the two seats
+    # of every game are on different processes, and each move crosses the layer.
+    bases = args.url.split(",")
     run = uuid.uuid4().hex[:6]
-    creators = await sessions(base, args.games, f"w{run}-")
-    joiners = await sessions(base, args.games, f"k{run}-")
+    creators = await sessions(bases, args.games, f"w{run}-")
+    joiners = await sessions(bases, args.games, f"k{run}-", first=1)
 
     def make_game(i: int) -> str:
         page = creators[i].get("/chess/")
@@ -497,7 +755,7 @@ async def chess(args: argparse.Namespace) -> dict[str, Any]:
         seats = []
         for session in (creators[i], joiners[i]):
             ws, _ = await open_socket(
-                base, f"/ws/chess/{game_id}/", session.cookie_header()
+                session.base, f"/ws/chess/{game_id}/", session.cookie_header()
             )
             seats.append(ws)
         white, black = seats
@@ -582,6 +840,7 @@ async def chess(args: argparse.Namespace) -> dict[str, Any]:
     return {
         "mode": "chess",
         "protocol": "parlour",
+        "servers": len(bases),
         "games": args.games,
         "moves": moves_done,
         "lost": lost,
@@ -599,6 +858,9 @@ MODES = {"chat": chat, "pingpong": pingpong, "echo": echo, "idle": idle, "chess"
 
 
 def main() -> None:
+    if sys.argv[1:2] == ["_chat_worker"]:  # a child of `chat --procs N`
+        asyncio.run(asyncio.wait_for(chat_worker(), 900))
+        return
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("mode", choices=sorted(MODES))
     parser.add_argument(
@@ -618,10 +880,30 @@ def main() -> None:
     parser.add_argument("--games", type=int, default=50)
     parser.add_argument("--duration", type=float, default=20.0, help="time cap, s")
     parser.add_argument("--timeout", type=float, default=10.0, help="per reply, s")
-    parser.add_argument("--drain", type=float, default=15.0, help="wait after sends")
+    parser.add_argument(
+        "--drain",
+        type=float,
+        default=15.0,
+        help="chat: after the sends, stop waiting once nothing arrived for this long",
+    )
+    parser.add_argument(
+        "--drain-max", type=float, default=60.0, help="chat: wait after sends at most"
+    )
+    parser.add_argument(
+        "--session-cache",
+        default="",
+        help="chat, ping-pong: a JSON file of visitors' cookies, made once per server"
+        " set and reused by later loads (saves the name form round trips)",
+    )
     parser.add_argument("--settle", type=float, default=1.0)
     parser.add_argument(
         "--server-pid", default="", help="server PID(s), comma-separated: CPU, RSS"
+    )
+    parser.add_argument(
+        "--procs",
+        type=int,
+        default=1,
+        help="chat: client processes the receivers are split into (at most 8)",
     )
     parser.add_argument("--seed", type=int, default=7)
     args = parser.parse_args()
@@ -630,6 +912,8 @@ def main() -> None:
     random.seed(args.seed)
     if args.clients > 5000 or args.pairs > 1000 or args.games > 500:
         raise SystemExit("bounded: at most 5000 clients, 1000 pairs, 500 games")
+    if not 1 <= args.procs <= 8:
+        raise SystemExit("bounded: --procs from 1 to 8")
     if args.mode == "idle" and not args.server_pid:
         raise SystemExit("idle mode needs --server-pid")
     result = asyncio.run(asyncio.wait_for(MODES[args.mode](args), 600))

@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-from functools import partial
-
 from django.contrib import admin, messages
-from django.db import transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from chat import events, services
-from chat.models import Message, Presence, Room
+from chat import services
+from chat.models import Message, Room
 
 
 @admin.register(Room)
@@ -23,11 +20,10 @@ class RoomAdmin(admin.ModelAdmin):
 
     @admin.action(description="Close selected rooms (disconnects everyone in them)")
     def close_rooms(self, request: HttpRequest, queryset: QuerySet[Room]) -> None:
-        closed = 0
-        for room_id in queryset.values_list("pk", flat=True):
-            if services.room_close(room_id=room_id):
-                transaction.on_commit(partial(events.closed_publish_sync, room_id))
-                closed += 1
+        closed = sum(
+            services.room_close(room_id=room_id)
+            for room_id in queryset.values_list("pk", flat=True)
+        )
         self.message_user(request, f"Closed {closed} room(s).", messages.SUCCESS)
 
 
@@ -37,7 +33,7 @@ class MessageAdmin(admin.ModelAdmin):
     list_filter = ["room", "created"]
     list_select_related = ["room"]
     search_fields = ["body", "author", "room__name"]
-    readonly_fields = ["room", "author", "user", "created"]
+    readonly_fields = ["room", "author", "user", "created", "client_id"]
     date_hierarchy = "created"
 
     @admin.display(description="Message")
@@ -46,32 +42,9 @@ class MessageAdmin(admin.ModelAdmin):
 
     # Deleting goes through the service so that connected clients drop the message.
     def delete_model(self, request: HttpRequest, obj: Message) -> None:
-        pairs = services.message_delete(message_ids=[obj.pk])
-        # The admin wraps deletions in a transaction: tell clients once it commits.
-        transaction.on_commit(partial(events.deleted_publish_sync, pairs))
+        services.message_delete(message_ids=[obj.pk])
 
     def delete_queryset(
         self, request: HttpRequest, queryset: QuerySet[Message]
     ) -> None:
-        ids = list(queryset.values_list("pk", flat=True))
-        pairs = services.message_delete(message_ids=ids)
-        transaction.on_commit(partial(events.deleted_publish_sync, pairs))
-
-
-@admin.register(Presence)
-class PresenceAdmin(admin.ModelAdmin):
-    list_display = ["name", "room", "connected_at", "last_seen"]
-    list_filter = ["room"]
-    search_fields = ["name"]
-    readonly_fields = [
-        "room",
-        "connection",
-        "name",
-        "session_key",
-        "user",
-        "connected_at",
-        "last_seen",
-    ]
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
+        services.message_delete(message_ids=list(queryset.values_list("pk", flat=True)))

@@ -15,10 +15,6 @@ DEFAULTS: dict[str, float] = {
     "CHAT_FLOOD_SECONDS": 5.0,
     # Typing notices: at most one per connection per interval is relayed.
     "CHAT_TYPING_INTERVAL": 2.0,
-    # Presence: each process refreshes its rows every HEARTBEAT seconds; a row not
-    # refreshed for TTL seconds belongs to a dead process and no longer counts.
-    "CHAT_PRESENCE_HEARTBEAT": 15.0,
-    "CHAT_PRESENCE_TTL": 45.0,
     # Messages on the room page, per "load older" page, and per resume batch.
     "CHAT_PAGE_SIZE": 50,
     "CHAT_RESUME_BATCH": 200,

@@ -1,107 +1,65 @@
 """The chat sockets: `/ws/chat/<room>/` for a room and `/ws/chat/` for the room list.
 
-The consumer is an adapter: it checks frames, calls `chat.services` off the event
-loop, and publishes the returned events through the hub (encoded once per event,
-one channel-layer message per process). See docs/protocol.md for every frame.
+The consumer is an adapter: it checks frames, runs `chat.services` and
+`chat.selectors` on the chat's database thread, and answers the sender; the
+services publish what the room sees. See docs/protocol.md for every frame.
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import time
 import uuid
-import weakref
 from typing import Any
 
-from channels.db import database_sync_to_async
 from django.core.exceptions import ValidationError
 
-from chat import conf, events, selectors, services, writer
-from chat.models import LOBBY_GROUP, room_group
+from chat import conf, selectors, services
+from chat.events import RoomClosed, Typing, member_list
+from chat.models import CLIENT_ID_MAX, LOBBY_GROUP, room_group
 from chat.services import MessageDraft
-from site_config.dbthread import spawn
-from site_config.identity import Identity, identity_from_scope
-from site_config.realtime import JsonHubConsumer, ProtocolError, publish, require_field
+from chat.writer import chat_db, message_post
+from site_config.realtime import presence
+from site_config.realtime.consumer import TRY_AGAIN, HubConsumer
+from site_config.realtime.events import publish
+from site_config.realtime.protocol import ProtocolError, require_field
+from site_config.realtime.tasks import spawn
+from site_config.visitors.identity import Identity, identity_from_scope
 
 logger = logging.getLogger(__name__)
 
 CLOSE_NO_NAME = 4403
 CLOSE_NO_ROOM = 4404
 CLOSE_ROOM_CLOSED = 4410
-CLIENT_ID_MAX = 64
-# A join that failed on our side (database or channel layer down): retry later.
-# Not 1013 (Try Again Later): daphne's autobahn lets applications send only 1000
-# and 3000-4999.
-CLOSE_TRY_AGAIN = 4503
+ROOM_IS_CLOSED = "This room is closed."
 UNAVAILABLE = "The chat is unavailable right now; reconnecting shortly."
 
 
-class PresenceHeartbeat:
-    """One task per event loop (i.e. per process) that keeps this process's presence
-    rows fresh with a single UPDATE per interval and sweeps rows of dead processes."""
-
-    def __init__(self) -> None:
-        # Open sockets of this process: enough to recreate a swept presence row.
-        self.connections: dict[str, services.OpenConnection] = {}
-        self.task: asyncio.Task[None] | None = None
-
-    def add(self, connection: str, room_id: int, identity: Identity) -> None:
-        self.connections[connection] = services.OpenConnection(room_id, identity)
-        if self.task is None or self.task.done():
-            self.task = asyncio.get_running_loop().create_task(self.run())
-
-    def discard(self, connection: str) -> None:
-        self.connections.pop(connection, None)
-        if not self.connections and self.task is not None:
-            self.task.cancel()
-            self.task = None
-
-    async def run(self) -> None:
-        while self.connections:
-            await asyncio.sleep(conf.get("CHAT_PRESENCE_HEARTBEAT"))
-            try:
-                beating = dict(self.connections)
-                changes = await database_sync_to_async(services.presence_heartbeat)(
-                    connections=beating
-                )
-                for change in changes:
-                    await events.presence_publish(change)
-                # A socket that closed during the beat may just have had its row
-                # recreated: remove it again (a no-op if disconnect() did).
-                for connection in beating.keys() - self.connections.keys():
-                    left = await database_sync_to_async(services.presence_leave)(
-                        connection=connection
-                    )
-                    if left is not None:
-                        await events.presence_publish(left)
-            except asyncio.CancelledError:
-                raise
-            except Exception:  # the database may be briefly unavailable; try later
-                logger.exception("presence heartbeat failed")
+def client_id_clean(content: dict[str, Any]) -> str | None:
+    """The frame's optional `client_id`, or ProtocolError if it is malformed."""
+    client_id = content.get("client_id")
+    if client_id is not None and not (
+        isinstance(client_id, str)
+        and 1 <= len(client_id) <= CLIENT_ID_MAX
+        and "\x00" not in client_id
+    ):
+        raise ProtocolError(
+            f"Field 'client_id' must be a string of 1 to {CLIENT_ID_MAX} characters."
+        )
+    return client_id
 
 
-_heartbeats: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, PresenceHeartbeat] = (
-    weakref.WeakKeyDictionary()
-)
-
-
-def heartbeat() -> PresenceHeartbeat:
-    loop = asyncio.get_running_loop()
-    beat = _heartbeats.get(loop)
-    if beat is None:
-        beat = _heartbeats[loop] = PresenceHeartbeat()
-    return beat
-
-
-class ChatConsumer(JsonHubConsumer):
+class ChatConsumer(HubConsumer):
     """One visitor's connection to one room."""
 
     room_id: int | None = None
+    group = ""
     connection: str | None = None
     room_closing = False
     accepted = False
+    # Hub events that arrive while joining wait here: the welcome goes first.
     identity: Identity
+    member_name = ""  # the display name, once admitted
 
     async def connect(self) -> None:
         try:
@@ -118,7 +76,7 @@ class ChatConsumer(JsonHubConsumer):
         self.sent: list[float] = []  # send times, for flood control
         self.last_typing = 0.0
         self.identity = await identity_from_scope(self.scope)
-        room = await database_sync_to_async(selectors.room_get)(slug=slug)
+        room = await chat_db.run(selectors.room_get, slug=slug)
         await self.accept()
         self.accepted = True
         # Refusals accept first so the client gets a readable reason it can show.
@@ -126,45 +84,46 @@ class ChatConsumer(JsonHubConsumer):
             await self.refuse(CLOSE_NO_ROOM, "There is no such room.")
             return
         if room.is_closed:
-            await self.refuse(CLOSE_ROOM_CLOSED, "This room is closed.")
+            await self.refuse(CLOSE_ROOM_CLOSED, ROOM_IS_CLOSED)
             return
         if not self.identity.has_name:
             await self.refuse(CLOSE_NO_NAME, "Pick a display name first.")
             return
+        self.member_name = self.identity.name or ""
         self.room_id = room.pk
         self.group = room_group(room.pk)
         # Join the group before anything is read, so no event falls between the
         # client's resume query and the live stream (duplicates are dropped by id).
+        self.hold_hub_events()
         await self.hub_join(self.group)
         self.connection = uuid.uuid4().hex
-        change = await database_sync_to_async(services.presence_enter)(
-            room_id=room.pk, connection=self.connection, identity=self.identity
+        # Records the socket; the presence listener announces the join (and the
+        # head count) once the row is committed.
+        change = await presence.tracker().join(
+            group=self.group, connection=self.connection, member=self.member_name
         )
-        heartbeat().add(self.connection, room.pk, self.identity)
         await self.send_json(
             {
                 "type": "welcome",
                 "room": room.slug,
-                "name": self.identity.name,
-                "members": change.members,
+                "name": self.member_name,
+                "members": member_list(change.members),
             }
         )
-        await events.presence_publish(change)
+        self.release_hub_events()
 
     async def abandon_join(self) -> None:
         """Undo what a failed join did (each step may fail again), then close with
-        CLOSE_TRY_AGAIN: the client reconnects and resumes."""
+        4503: the client reconnects and resumes."""
         connection, self.connection = self.connection, None
         self.room_id = None
+        self.held = None
         if connection is not None:
-            heartbeat().discard(connection)
             try:
-                await database_sync_to_async(services.presence_leave)(
-                    connection=connection
-                )
-            except Exception:  # the row expires after CHAT_PRESENCE_TTL
+                await presence.tracker().part(connection)
+            except Exception:  # the row expires after PARLOUR_PRESENCE_TTL_SECONDS
                 logger.warning("could not remove the presence of a failed join")
-        for group in list(getattr(self, "hub_groups", ())):
+        for group in list(self.hub_groups):
             try:
                 await self.hub_leave(group)
             except Exception:
@@ -173,7 +132,7 @@ class ChatConsumer(JsonHubConsumer):
             return
         if not self.accepted:
             await self.accept()
-        await self.refuse(CLOSE_TRY_AGAIN, UNAVAILABLE)
+        await self.close_try_again(UNAVAILABLE)
 
     async def refuse(self, code: int, reason: str) -> None:
         await self.send_error(reason, code=code)
@@ -182,35 +141,25 @@ class ChatConsumer(JsonHubConsumer):
 
     async def disconnect(self, code: int) -> None:
         await super().disconnect(code)
-        if self.connection is None:
+        connection, self.connection = self.connection, None
+        if connection is None:
             return
-        heartbeat().discard(self.connection)
-        change = await database_sync_to_async(services.presence_leave)(
-            connection=self.connection
-        )
-        self.connection = None
-        if change is not None:
-            await events.presence_publish(change)
+        try:
+            await presence.tracker().part(connection)
+        except Exception:  # the row expires after PARLOUR_PRESENCE_TTL_SECONDS
+            logger.warning("could not remove the presence of a closed socket")
 
-    def push_frame(
-        self, frame: str, wire: bytes | None = None, limit: int | None = None
-    ) -> bool:
-        """Hub deliveries land here (see site_config.realtime); the one that
-        says the room was closed also ends the connection once it is out."""
-        written = super().push_frame(frame, wire, limit)
-        if frame.startswith(events.ROOM_CLOSED_PREFIX) and not self.room_closing:
+    def on_hub_event(self, event: str, frame: str) -> None:
+        """Room events go to the client; the room's closing also ends the
+        connection, once the frame is out."""
+        self.push_frame(frame)
+        if event == RoomClosed.name and not self.room_closing:
             self.room_closing = True
             spawn(self.close_room())
-        return written
 
     async def close_room(self) -> None:
-        # On servers other than daphne the frame may still wait in the outbox;
-        # let its writer finish (bounded) so the reason arrives before the close.
-        writer = getattr(self, "writer", None)
-        if writer is not None and not writer.done():
-            await asyncio.wait({writer}, timeout=2)
         if not self.closed:
-            await self.close(code=CLOSE_ROOM_CLOSED, reason="This room is closed.")
+            await self.close(code=CLOSE_ROOM_CLOSED, reason=ROOM_IS_CLOSED)
             self.closed = True  # nothing more goes out; disconnect() cleans up
 
     # --- client messages ----------------------------------------------------------
@@ -225,16 +174,11 @@ class ChatConsumer(JsonHubConsumer):
         # An optional client-chosen id, echoed to the sender alone: in a `sent`
         # acknowledgement or in the error that refused the message, so a client
         # with several messages in flight knows which one each answer is about.
-        client_id = content.get("client_id")
-        if client_id is not None and not (
-            isinstance(client_id, str) and 1 <= len(client_id) <= CLIENT_ID_MAX
-        ):
-            raise ProtocolError(
-                f"Field 'client_id' must be a string of 1 to {CLIENT_ID_MAX} "
-                "characters."
-            )
+        # Sent again with a retry, it also keeps the message from being stored
+        # twice.
+        client_id = client_id_clean(content)
         try:
-            payload = await self.post_message(content)
+            payload = await self.post_message(content, client_id)
         except ProtocolError as exc:
             if client_id is None:
                 raise
@@ -244,25 +188,25 @@ class ChatConsumer(JsonHubConsumer):
             if client_id is None:
                 raise
             logger.exception("posting a chat message failed")
-            await self.send_error(
-                "Something went wrong; please try again.", client_id=client_id
-            )
+            await self.send_error(TRY_AGAIN, client_id=client_id)
             return
         if client_id is not None:
             await self.send_json(
                 {"type": "sent", "client_id": client_id, "id": payload["id"]}
             )
 
-    async def post_message(self, content: dict[str, Any]) -> dict[str, Any]:
+    async def post_message(
+        self, content: dict[str, Any], client_id: str | None
+    ) -> dict[str, Any]:
         room_id = self.joined_room()
         body = require_field(content, "body", str)
         self.check_flood()
         try:
             # Cheap checks first, on the loop: a refused body never queues.
             services.message_body_clean(body)
-            payload = await writer.message_post(
-                MessageDraft(room_id=room_id, identity=self.identity, body=body)
-            )  # persisted, then published to the room (this socket included)
+            payload = await message_post(
+                MessageDraft(room_id, self.identity, body, client_id)
+            )  # stored and published to the room (this socket included)
         except ValidationError as exc:
             raise ProtocolError(exc.messages[0]) from exc
         self.sent.append(time.monotonic())
@@ -278,7 +222,8 @@ class ChatConsumer(JsonHubConsumer):
         after = require_field(content, "after", int)
         if after < 0:
             raise ProtocolError("Field 'after' must be a message id (0 or more).")
-        messages, has_more = await database_sync_to_async(selectors.messages_after)(
+        messages, has_more = await chat_db.run(
+            selectors.messages_after,
             room_id=room_id,
             after=after,
             limit=conf.get_int("CHAT_RESUME_BATCH"),
@@ -297,7 +242,8 @@ class ChatConsumer(JsonHubConsumer):
         before = require_field(content, "before", int)
         if before < 1:
             raise ProtocolError("Field 'before' must be a message id (1 or more).")
-        messages, has_more = await database_sync_to_async(selectors.messages_before)(
+        messages, has_more = await chat_db.run(
+            selectors.messages_before,
             room_id=room_id,
             before=before,
             limit=conf.get_int("CHAT_PAGE_SIZE"),
@@ -319,11 +265,12 @@ class ChatConsumer(JsonHubConsumer):
         if now - self.last_typing < conf.get("CHAT_TYPING_INTERVAL"):
             return
         self.last_typing = now
-        await publish(self.group, {"type": "typing", "name": self.identity.name})
+        await publish(self.group, Typing(self.member_name))
 
 
-class ChatLobbyConsumer(JsonHubConsumer):
-    """The room list's socket: receives head-count updates, sends nothing."""
+class ChatLobbyConsumer(HubConsumer):
+    """The room list's socket: receives head-count updates, sends nothing. It is
+    not a member of anything, so it tracks no presence."""
 
     async def connect(self) -> None:
         await self.accept()

@@ -1,58 +1,133 @@
-"""Chat events as they go on the wire, and helpers that publish them from sync code.
+"""The chat's domain events, each the JSON object of one server-to-client frame
+(docs/protocol.md), and the presence listener that announces arrivals and
+departures.
 
-Each builder returns the JSON payload of one server-to-client frame documented in
-docs/protocol.md; `publish`/`publish_sync` encode it once for every recipient.
+Services hand events to `site_config.realtime.events.publish_on_commit`; the
+consumer reacts to some of them by name (`RoomClosed.name`).
 """
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, ClassVar
 
-from chat.models import LOBBY_GROUP, room_group
-from chat.services import PresenceChange
-from site_config.realtime import publish, publish_sync
-
-ROOM_CLOSED_TYPE = "closed"
-# Frames are encoded compactly with "type" first, so the consumer can recognise
-# the closing event without parsing every frame it relays.
-ROOM_CLOSED_PREFIX = '{"type":"closed"'
+from chat.models import LOBBY_GROUP, Message, Room, room_id_of
+from site_config.realtime.events import publish_on_commit
+from site_config.realtime.presence import PresenceChange
 
 
-def presence_event(change: PresenceChange) -> dict[str, Any]:
-    return {
-        "type": "join" if change.joined else "leave",
-        "name": change.name,
-        "members": change.members,
-    }
+def member_list(names: Iterable[str]) -> list[str]:
+    """Names as clients show them: each once, sorted case-insensitively."""
+    return sorted(set(names), key=str.casefold)
 
 
-def room_count_event(change: PresenceChange) -> dict[str, Any]:
-    return {"type": "count", "room": change.slug, "online": len(change.members)}
+@dataclass(frozen=True)
+class MessagePosted:
+    """A stored message; also the shape of each message in pages and backlogs."""
+
+    name: ClassVar[str] = "chat.message"
+    id: int
+    author: str
+    body: str
+    created: datetime
+
+    @classmethod
+    def of(cls, message: Message) -> MessagePosted:
+        return cls(message.pk, message.author, message.body, message.created)
+
+    def payload(self) -> dict[str, Any]:
+        return {
+            "type": "message",
+            "id": self.id,
+            "author": self.author,
+            "body": self.body,
+            "created": self.created.isoformat(),
+        }
 
 
-def deleted_event(message_id: int) -> dict[str, Any]:
-    return {"type": "deleted", "id": message_id}
+@dataclass(frozen=True)
+class MessageDeleted:
+    name: ClassVar[str] = "chat.deleted"
+    id: int
+
+    def payload(self) -> dict[str, Any]:
+        return {"type": "deleted", "id": self.id}
 
 
-def closed_event() -> dict[str, Any]:
-    return {"type": ROOM_CLOSED_TYPE, "message": "A moderator closed this room."}
+@dataclass(frozen=True)
+class RoomClosed:
+    """The room takes no more messages; its sockets close with code 4410."""
+
+    name: ClassVar[str] = "chat.closed"
+    message: str = "A moderator closed this room."
+
+    def payload(self) -> dict[str, Any]:
+        return {"type": "closed", "message": self.message}
 
 
-async def presence_publish(change: PresenceChange) -> None:
-    """Announce a join or leave to the room, and the new head count to the lobby."""
-    if change.joined or change.left:
-        await publish(room_group(change.room_id), presence_event(change))
-        await publish(LOBBY_GROUP, room_count_event(change))
+@dataclass(frozen=True)
+class MemberJoined:
+    """Someone's first socket in the room opened; `members` is the list after it."""
+
+    name: ClassVar[str] = "chat.join"
+    member: str
+    members: list[str]
+
+    def payload(self) -> dict[str, Any]:
+        kind = self.name.removeprefix("chat.")
+        return {"type": kind, "name": self.member, "members": self.members}
 
 
-def message_publish_sync(room_id: int, payload: dict[str, Any]) -> None:
-    publish_sync(room_group(room_id), payload)
+@dataclass(frozen=True)
+class MemberLeft(MemberJoined):
+    """Someone's last socket in the room closed (or their process died)."""
+
+    name: ClassVar[str] = "chat.leave"
 
 
-def deleted_publish_sync(pairs: list[tuple[int, int]]) -> None:
-    for room_id, message_id in pairs:
-        publish_sync(room_group(room_id), deleted_event(message_id))
+@dataclass(frozen=True)
+class RoomCount:
+    """For the room list: how many people a room has now."""
+
+    name: ClassVar[str] = "chat.count"
+    room: str  # the slug
+    online: int
+
+    def payload(self) -> dict[str, Any]:
+        return {"type": "count", "room": self.room, "online": self.online}
 
 
-def closed_publish_sync(room_id: int) -> None:
-    publish_sync(room_group(room_id), closed_event())
+@dataclass(frozen=True)
+class Typing:
+    name: ClassVar[str] = "chat.typing"
+    member: str
+
+    def payload(self) -> dict[str, Any]:
+        return {"type": "typing", "name": self.member}
+
+
+def presence_changed(changes: list[PresenceChange]) -> None:
+    """Presence listener (chat.apps): announce each arrival and departure to its
+    room, and the room's new head count to the room list. Runs on the database
+    thread, inside the presence write's transaction when there is one."""
+    notable = [
+        (room_id, change)
+        for change in changes
+        if (change.joined or change.left)
+        and (room_id := room_id_of(change.group)) is not None
+    ]
+    if not notable:
+        return
+    slugs = dict(
+        Room.objects.filter(pk__in={room_id for room_id, _ in notable}).values_list(
+            "pk", "slug"
+        )
+    )
+    for room_id, change in notable:
+        members = member_list(change.members)
+        notice = MemberJoined if change.joined else MemberLeft
+        publish_on_commit(change.group, notice(change.member, members))
+        if room_id in slugs:
+            publish_on_commit(LOBBY_GROUP, RoomCount(slugs[room_id], len(members)))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 
 from chat import conf
@@ -30,7 +32,7 @@ class MessageForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 2, "autocomplete": "off"}),
     )
 
-    def __init__(self, *args: object, **kwargs: object) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["body"].widget.attrs["maxlength"] = conf.get_int("CHAT_BODY_MAX")
 

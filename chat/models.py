@@ -1,4 +1,5 @@
-"""Chat rooms, their persisted messages, and who is connected to them right now."""
+"""Chat rooms and their persisted messages (who is connected lives in the shared
+presence table, site_config.realtime.presence)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from django.urls import reverse
 
 ROOM_NAME_MAX = 40
 AUTHOR_MAX = 150  # usernames may be longer than guest display names
+CLIENT_ID_MAX = 64
 
 
 class Room(models.Model):
@@ -59,46 +61,30 @@ class Message(models.Model):
     )
     body = models.TextField()
     created = models.DateTimeField(auto_now_add=True, db_index=True)
+    # Chosen by the sending client for each message and sent again with a retry, so
+    # a retried message is stored once (see services.message_post_batch). NULL
+    # for none: the unique constraint below leaves those rows out of its index.
+    client_id = models.CharField(  # noqa: DJ001
+        max_length=CLIENT_ID_MAX, null=True, blank=True
+    )
 
     class Meta:
         # (room, id) serves "latest N" (backwards scan), "before id" (paging) and
         # "after id" (resume) with one index range scan each.
         indexes = [models.Index(fields=["room", "id"], name="chat_msg_room_id")]
+        constraints = [
+            # One message per client id and author in a room. client_id before
+            # author: a batch looks its ids up by room and client id alone.
+            models.UniqueConstraint(
+                fields=["room", "client_id", "author"],
+                condition=models.Q(client_id__isnull=False),
+                name="chat_msg_client_id_unique",
+            ),
+        ]
         ordering = ["id"]
 
     def __str__(self) -> str:
         return f"{self.author}: {self.body[:50]}"
-
-
-class Presence(models.Model):
-    """One open WebSocket connection to a room.
-
-    Rows are refreshed by their process's heartbeat; a row whose `last_seen` is older
-    than CHAT_PRESENCE_TTL belongs to a process that died and is ignored, then swept.
-    """
-
-    room = models.ForeignKey(Room, on_delete=models.CASCADE, related_name="presences")
-    connection = models.CharField(max_length=64, unique=True)
-    name = models.CharField(max_length=AUTHOR_MAX)
-    session_key = models.CharField(max_length=40, blank=True)
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.CASCADE,
-        related_name="+",
-    )
-    connected_at = models.DateTimeField(auto_now_add=True)
-    last_seen = models.DateTimeField(db_index=True)
-
-    class Meta:
-        indexes = [
-            models.Index(fields=["room", "last_seen"], name="chat_presence_room_seen")
-        ]
-        verbose_name_plural = "presence"
-
-    def __str__(self) -> str:
-        return f"{self.name} in {self.room_id}"
 
 
 def room_group(room_id: int) -> str:
@@ -106,4 +92,11 @@ def room_group(room_id: int) -> str:
     return f"chat_{room_id}"
 
 
+def room_id_of(group: str) -> int | None:
+    """The room id of a room's group; None for any other group (the lobby's)."""
+    prefix, _, room_id = group.partition("_")
+    return int(room_id) if prefix == "chat" and room_id.isdigit() else None
+
+
+# Starts with "chat_" like the rooms' groups: room_id_of() tells them apart.
 LOBBY_GROUP = "chat_lobby"

@@ -1,4 +1,5 @@
-"""Reads of the chat app: rooms, message pages, presence, and the home card figures.
+"""Reads of the chat app: rooms, message pages, who is present, and the home card
+figures.
 
 Everything returns plain data (dicts, lists), never lazy querysets, so that async
 callers and templates rendered off the event loop never touch the database by accident.
@@ -6,31 +7,19 @@ callers and templates rendered off the event loop never touch the database by ac
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from collections.abc import Iterable
 from typing import Any
 
-from django.db.models import Count, Q
 from django.db.models.functions import Lower
-from django.utils import timezone
 
-from chat import conf
-from chat.models import Message, Presence, Room
-
-
-def presence_cutoff(now: datetime | None = None) -> datetime:
-    """Presence rows last refreshed before this instant are ghosts of a dead process."""
-    return (now or timezone.now()) - timedelta(seconds=conf.get("CHAT_PRESENCE_TTL"))
+from chat.events import MessagePosted, member_list
+from chat.models import Message, Room, room_group
+from site_config.realtime import presence
+from site_config.realtime.models import Presence
 
 
-def message_payload(message: Message) -> dict[str, Any]:
-    """The wire and template shape of a message (see docs/protocol.md)."""
-    return {
-        "type": "message",
-        "id": message.pk,
-        "author": message.author,
-        "body": message.body,
-        "created": message.created.isoformat(),
-    }
+def _payloads(messages: Iterable[Message]) -> list[dict[str, Any]]:
+    return [MessagePosted.of(message).payload() for message in messages]
 
 
 def room_get(*, slug: str) -> Room | None:
@@ -39,44 +28,31 @@ def room_get(*, slug: str) -> Room | None:
 
 def room_list() -> list[dict[str, Any]]:
     """Open rooms, busiest first, each with the number of people in it now."""
-    cutoff = presence_cutoff()
-    rooms = (
-        Room.objects.filter(is_closed=False)
-        .annotate(
-            online=Count(
-                "presences__name",
-                filter=Q(presences__last_seen__gte=cutoff),
-                distinct=True,
-            )
-        )
-        .order_by("-online", Lower("name"), "pk")
-    )
-    return [
+    rooms = list(Room.objects.filter(is_closed=False).order_by(Lower("name"), "pk"))
+    online = presence.counts(room.group for room in rooms)
+    listed: list[dict[str, Any]] = [
         {
             "id": room.pk,
             "name": room.name,
             "slug": room.slug,
             "url": room.get_absolute_url(),
-            "online": room.online,
+            "online": online[room.group],
         }
         for room in rooms
     ]
+    listed.sort(key=lambda room: -room["online"])  # stable: names stay in order
+    return listed
 
 
 def room_members(*, room_id: int) -> list[str]:
     """Names of the people connected to the room now, alphabetically."""
-    names = (
-        Presence.objects.filter(room_id=room_id, last_seen__gte=presence_cutoff())
-        .values_list("name", flat=True)
-        .distinct()
-    )
-    return sorted(set(names), key=str.casefold)
+    return member_list(presence.members(room_group(room_id)))
 
 
 def messages_latest(*, room_id: int, limit: int) -> tuple[list[dict[str, Any]], bool]:
     """The last `limit` messages, oldest first, and whether older ones exist."""
     rows = list(Message.objects.filter(room_id=room_id).order_by("-id")[: limit + 1])
-    return [message_payload(m) for m in reversed(rows[:limit])], len(rows) > limit
+    return _payloads(reversed(rows[:limit])), len(rows) > limit
 
 
 def messages_before(
@@ -89,7 +65,7 @@ def messages_before(
             : limit + 1
         ]
     )
-    return [message_payload(m) for m in reversed(rows[:limit])], len(rows) > limit
+    return _payloads(reversed(rows[:limit])), len(rows) > limit
 
 
 def messages_after(
@@ -102,17 +78,19 @@ def messages_after(
             : limit + 1
         ]
     )
-    return [message_payload(m) for m in rows[:limit]], len(rows) > limit
+    return _payloads(rows[:limit]), len(rows) > limit
 
 
 def home_stats() -> dict[str, int]:
     """Figures for the home card: open rooms, and people present across them."""
-    return {
-        "rooms": Room.objects.filter(is_closed=False).count(),
-        "online": Presence.objects.filter(
-            last_seen__gte=presence_cutoff(), room__is_closed=False
-        )
-        .values("name")
+    groups = [
+        room_group(pk)
+        for pk in Room.objects.filter(is_closed=False).values_list("pk", flat=True)
+    ]
+    online = (
+        Presence.objects.filter(group__in=groups, last_seen__gte=presence.cutoff())
+        .values("member")
         .distinct()
-        .count(),
-    }
+        .count()
+    )
+    return {"rooms": len(groups), "online": online}

@@ -1,27 +1,29 @@
-"""Writes of the chat app: rooms, messages, moderation and presence.
+"""Writes of the chat app: rooms, messages and moderation.
 
-Services validate, write, and return plain data; they never publish. Callers publish
-the returned events (`chat.events`): the consumer with `await publish(...)` on its
-event loop, views and the admin with `publish_sync(...)` after the write committed.
+Services validate, write in one transaction, hand their events (`chat.events`) to
+`publish_on_commit`, and return what the caller needs (a message's payload, what
+was deleted). Presence is the shared module's (site_config.realtime.presence); the
+chat hears of it through `chat.events.presence_changed`.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import MutableMapping
-from dataclasses import dataclass, field
-from datetime import datetime
-from typing import Any, cast
+from collections.abc import Iterable, MutableMapping
+from dataclasses import dataclass
+from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.core.validators import ProhibitNullCharactersValidator
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
 from chat import conf
-from chat.models import ROOM_NAME_MAX, Message, Presence, Room
-from chat.selectors import message_payload, presence_cutoff, room_members
-from site_config.identity import Identity
+from chat.events import MessageDeleted, MessagePosted, RoomClosed
+from chat.models import ROOM_NAME_MAX, Message, Room, room_group
+from site_config.realtime.events import publish_on_commit
+from site_config.visitors.identity import Identity
 
 SLUG_MAX = 50
 
@@ -72,16 +74,21 @@ def room_create(*, name: str, identity: Identity) -> Room:
 
 
 def room_close(*, room_id: int) -> bool:
-    """Close a room; True if it was open. Its history stays readable."""
-    return bool(
-        Room.objects.filter(pk=room_id, is_closed=False).update(
+    """Close a room; True if it was open. Its history stays readable; its sockets
+    are told (`RoomClosed`) and closed."""
+    with transaction.atomic():
+        closed = Room.objects.filter(pk=room_id, is_closed=False).update(
             is_closed=True, closed_at=timezone.now()
         )
-    )
+        if closed:
+            publish_on_commit(room_group(room_id), RoomClosed())
+    return bool(closed)
 
 
 def message_body_clean(body: str) -> str:
-    """Trim and check the length: 1..CHAT_BODY_MAX characters."""
+    """Trim and check the length: 1..CHAT_BODY_MAX characters, and no NUL (which
+    PostgreSQL cannot store: it would fail the whole batch)."""
+    ProhibitNullCharactersValidator()(body)
     body = body.strip()
     limit = conf.get_int("CHAT_BODY_MAX")
     if not body:
@@ -117,84 +124,155 @@ def flood_message(wait: float) -> str:
 
 @dataclass(frozen=True)
 class MessageDraft:
-    """A message to persist: where, by whom, what (body not yet validated)."""
+    """A message to persist: where, by whom, what (body not yet validated), and
+    the sender's id for it, if any (the same one when it is sent again)."""
 
     room_id: int
     identity: Identity
     body: str
+    client_id: str | None = None
 
 
-def message_post_batch(
-    *, drafts: list[MessageDraft]
-) -> list[dict[str, Any] | ValidationError]:
-    """Persist several messages in one transaction; per draft, its event payload
-    or the ValidationError that refused it. Ids follow the order of `drafts`.
+# A stored or refused draft: the message's payload, or why it was refused.
+PostResult = dict[str, Any] | ValidationError
+# What makes a message unique when it has a client id.
+ClientKey = tuple[int, str, str]
+
+
+def _draft_checked(draft: MessageDraft) -> str | ValidationError:
+    """The cleaned body, or the error that refuses the draft."""
+    try:
+        body = message_body_clean(draft.body)
+        if not draft.identity.has_name:
+            raise ValidationError("Pick a display name first.", code="anonymous")
+    except ValidationError as exc:
+        return exc
+    return body
+
+
+def message_post_batch(*, drafts: list[MessageDraft]) -> list[PostResult]:
+    """Persist several messages in one transaction; per draft, its message's
+    payload or the ValidationError that refused it. New ids follow the order of
+    `drafts`, and each new message is published to its room on commit.
+
+    A draft whose client id its author already used in the room is not stored
+    again: it gets the original message's payload, and nothing is published.
 
     The socket path writes through here in batches: one transaction and one
     room check per batch keeps up with hundreds of messages a second. The check
     runs inside that transaction with the rooms locked, so no message lands in a
     room closed concurrently.
     """
-    results: list[dict[str, Any] | ValidationError | None] = []
-    bodies: list[str] = []
-    for draft in drafts:
-        body = ""
-        try:
-            body = message_body_clean(draft.body)
-            if not draft.identity.has_name:
-                raise ValidationError("Pick a display name first.", code="anonymous")
-        except ValidationError as exc:
-            results.append(exc)
+    results: list[PostResult | None] = []
+    bodies: dict[int, str] = {}  # by draft index, for the drafts that passed
+    for index, draft in enumerate(drafts):
+        checked = _draft_checked(draft)
+        if isinstance(checked, ValidationError):
+            results.append(checked)
         else:
             results.append(None)
-        bodies.append(body)
-    wanted = {d.room_id for d, r in zip(drafts, results, strict=True) if r is None}
-    if not wanted:
-        return cast(list[dict[str, Any] | ValidationError], results)
+            bodies[index] = checked
+    if not bodies:
+        return [result for result in results if result is not None]
     with transaction.atomic():
         # The room check and the insert share one transaction, with the open rooms'
         # rows locked: a concurrent room_close() (an UPDATE of the same row) either
         # commits first, and these drafts are refused, or waits for this insert.
         # NO KEY UPDATE: the lock does not block inserts that merely reference
-        # the room (presence rows). It also makes a room's messages commit in id
-        # order across processes. SQLite ignores it; it serialises writers anyway.
+        # the room. It also makes a room's messages commit in id order across
+        # processes. SQLite ignores it; it serialises writers anyway.
         open_rooms = set(
             Room.objects.select_for_update(no_key=True)
-            .filter(pk__in=wanted, is_closed=False)
+            .filter(pk__in={drafts[index].room_id for index in bodies}, is_closed=False)
             .order_by("pk")
             .values_list("pk", flat=True)
         )
-        rows: list[tuple[int, Message]] = []
-        for index, draft in enumerate(drafts):
-            if results[index] is not None:
-                continue
+        rows: dict[int, Message] = {}
+        for index, body in bodies.items():
+            draft = drafts[index]
             if draft.room_id not in open_rooms:
                 results[index] = ValidationError("This room is closed.", code="closed")
                 continue
-            message = Message(
+            rows[index] = Message(
                 room_id=draft.room_id,
-                author=draft.identity.name,
+                author=draft.identity.name or "",
                 user_id=draft.identity.user_id,
-                body=bodies[index],
+                body=body,
+                client_id=draft.client_id,
             )
-            rows.append((index, message))
-        if rows:
-            Message.objects.bulk_create([message for _, message in rows])
-    for index, message in rows:
-        results[index] = message_payload(message)
+        stored = _messages_store(rows)
+    for index, message in stored.items():
+        results[index] = MessagePosted.of(message).payload()
     # Every draft now has its payload or its error.
-    return cast(list[dict[str, Any] | ValidationError], results)
+    return [result for result in results if result is not None]
 
 
-def message_post(*, room_id: int, identity: Identity, body: str) -> dict[str, Any]:
-    """Persist a message by `identity` in an open room; return its event payload.
+def _client_key(message: Message) -> ClientKey | None:
+    if message.client_id is None:
+        return None
+    return (message.room_id, message.author, message.client_id)
+
+
+def _messages_originals(rows: Iterable[Message]) -> dict[ClientKey, Message]:
+    """The stored messages that share a client id key with one of `rows`."""
+    keys = {key for row in rows if (key := _client_key(row)) is not None}
+    if not keys:
+        return {}
+    candidates = Message.objects.filter(
+        room_id__in={room for room, _, _ in keys},
+        client_id__in={client_id for _, _, client_id in keys},
+    )
+    return {
+        key: message for message in candidates if (key := _client_key(message)) in keys
+    }
+
+
+def _messages_store(rows: dict[int, Message]) -> dict[int, Message]:
+    """Insert `rows` (by draft index) but those whose client id key is stored
+    already, or earlier in `rows`: those map to the original. Publishes the new
+    ones on commit. Runs inside the batch's transaction, rooms locked."""
+    originals = _messages_originals(rows.values())
+    while True:
+        stored: dict[int, Message] = {}
+        new: list[Message] = []
+        for index, row in rows.items():
+            key = _client_key(row)
+            original = originals.get(key) if key is not None else None
+            if original is None:
+                new.append(row)
+                if key is not None:  # a repeat later in this batch
+                    originals[key] = row
+            stored[index] = original or row
+        try:
+            if new:
+                with transaction.atomic():  # a savepoint: a conflict spares the rest
+                    Message.objects.bulk_create(new)
+        except IntegrityError:
+            # The room lock already serialises this function's writers, so this
+            # is a backstop: another writer stored one of these client ids since
+            # the look-up. Look again and insert the rest; re-raise if nothing
+            # new turned up (then the error has another cause).
+            known = {key for key, row in originals.items() if row.pk is not None}
+            originals = _messages_originals(rows.values())
+            if originals.keys() <= known:
+                raise
+            continue
+        for message in new:
+            publish_on_commit(room_group(message.room_id), MessagePosted.of(message))
+        return stored
+
+
+def message_post(
+    *, room_id: int, identity: Identity, body: str, client_id: str | None = None
+) -> dict[str, Any]:
+    """Persist a message by `identity` in an open room; return its payload (the
+    original message's, for a client id used before).
 
     Raises ValidationError for an invalid body, a closed or missing room, or a
     visitor without a name.
     """
-    (result,) = message_post_batch(
-        drafts=[MessageDraft(room_id=room_id, identity=identity, body=body)]
-    )
+    draft = MessageDraft(room_id, identity, body, client_id)
+    (result,) = message_post_batch(drafts=[draft])
     if isinstance(result, ValidationError):
         raise result
     return result
@@ -229,180 +307,13 @@ def message_post_session_limited(
 
 
 def message_delete(*, message_ids: list[int]) -> list[tuple[int, int]]:
-    """Delete messages (moderation); return the (room id, message id) pairs deleted."""
+    """Delete messages (moderation), removing them from every open room page;
+    return the (room id, message id) pairs deleted."""
     with transaction.atomic():
         pairs = list(
             Message.objects.filter(pk__in=message_ids).values_list("room_id", "pk")
         )
         Message.objects.filter(pk__in=[pk for _, pk in pairs]).delete()
+        for room_id, message_id in pairs:
+            publish_on_commit(room_group(room_id), MessageDeleted(message_id))
     return pairs
-
-
-# --- presence -------------------------------------------------------------------
-
-
-@dataclass
-class PresenceChange:
-    """Someone's presence in a room changed: their first connection arrived
-    (`joined`), their last one went (`left`), or neither (another tab)."""
-
-    room_id: int
-    slug: str
-    name: str
-    joined: bool = False
-    left: bool = False
-    members: list[str] = field(default_factory=list)
-
-
-def _others_present(room_id: int, name: str, exclude: str | None = None) -> bool:
-    rows = Presence.objects.filter(
-        room_id=room_id, name=name, last_seen__gte=presence_cutoff()
-    )
-    if exclude is not None:
-        rows = rows.exclude(connection=exclude)
-    return rows.exists()
-
-
-def presence_enter(
-    *, room_id: int, connection: str, identity: Identity
-) -> PresenceChange:
-    """Record a new connection to a room; `joined` if the person was not there yet."""
-    room = Room.objects.only("slug").get(pk=room_id)
-    name = identity.name or ""
-    already_here = _others_present(room_id, name)
-    Presence.objects.create(
-        room_id=room_id,
-        connection=connection,
-        name=name,
-        session_key=identity.session_key or "",
-        user_id=identity.user_id,
-        last_seen=timezone.now(),
-    )
-    return PresenceChange(
-        room_id=room_id,
-        slug=room.slug,
-        name=name,
-        joined=not already_here,
-        members=room_members(room_id=room_id),
-    )
-
-
-def presence_leave(*, connection: str) -> PresenceChange | None:
-    """Forget a connection; `left` if it was the person's last one in the room."""
-    row = (
-        Presence.objects.filter(connection=connection)
-        .select_related("room")
-        .only("room_id", "name", "room__slug")
-        .first()
-    )
-    if row is None:  # already swept (e.g. this process stalled past the TTL)
-        return None
-    deleted, _ = Presence.objects.filter(pk=row.pk).delete()
-    return PresenceChange(
-        room_id=row.room_id,
-        slug=row.room.slug,
-        name=row.name,
-        left=bool(deleted) and not _others_present(row.room_id, row.name),
-        members=room_members(room_id=row.room_id),
-    )
-
-
-@dataclass(frozen=True)
-class OpenConnection:
-    """What the heartbeat knows of one of its process's open sockets: enough to
-    recreate its presence row if another process swept it."""
-
-    room_id: int
-    identity: Identity
-
-
-def presence_heartbeat(
-    *, connections: dict[str, OpenConnection]
-) -> list[PresenceChange]:
-    """Refresh this process's connections, then sweep rows of dead processes.
-
-    One UPDATE per process per interval, however many sockets it holds. A row
-    that is gone although its socket is still open (this process stalled past the
-    TTL and another one swept it) is recreated, and the person's return is
-    reported (`joined`) when the sweep had announced them as gone.
-    """
-    rejoined: list[PresenceChange] = []
-    if connections:
-        now = timezone.now()
-        refreshed = Presence.objects.filter(connection__in=list(connections)).update(
-            last_seen=now
-        )
-        if refreshed < len(connections):
-            rejoined = _presence_restore(connections, now)
-    return rejoined + presence_sweep()
-
-
-def _presence_restore(
-    connections: dict[str, OpenConnection], now: datetime
-) -> list[PresenceChange]:
-    present = set(
-        Presence.objects.filter(connection__in=list(connections)).values_list(
-            "connection", flat=True
-        )
-    )
-    missing = {c: o for c, o in connections.items() if c not in present}
-    slugs = dict(
-        Room.objects.filter(
-            pk__in={o.room_id for o in missing.values()}, is_closed=False
-        ).values_list("pk", "slug")
-    )
-    changes: dict[tuple[int, str], PresenceChange] = {}
-    for connection, open_ in missing.items():
-        if open_.room_id not in slugs:  # the room is gone or closed: its sockets go
-            continue
-        name = open_.identity.name or ""
-        key = (open_.room_id, name)
-        if key not in changes:
-            changes[key] = PresenceChange(
-                room_id=open_.room_id,
-                slug=slugs[open_.room_id],
-                name=name,
-                joined=not _others_present(open_.room_id, name),
-            )
-        # ignore_conflicts: a row recreated concurrently (or never lost) stays.
-        Presence.objects.bulk_create(
-            [
-                Presence(
-                    room_id=open_.room_id,
-                    connection=connection,
-                    name=name,
-                    session_key=open_.identity.session_key or "",
-                    user_id=open_.identity.user_id,
-                    last_seen=now,
-                )
-            ],
-            ignore_conflicts=True,
-        )
-    for change in changes.values():
-        change.members = room_members(room_id=change.room_id)
-    return [change for change in changes.values() if change.joined]
-
-
-def presence_sweep() -> list[PresenceChange]:
-    """Delete stale presence rows and report who has thereby left which room.
-
-    Several processes may sweep at once: only the one whose DELETE removed a row
-    reports it, so each departure is announced once.
-    """
-    stale = list(
-        Presence.objects.filter(last_seen__lt=presence_cutoff())
-        .select_related("room")
-        .only("pk", "room_id", "name", "room__slug")
-    )
-    changes: dict[tuple[int, str], PresenceChange] = {}
-    for row in stale:
-        deleted, _ = Presence.objects.filter(pk=row.pk).delete()
-        if deleted:
-            changes.setdefault(
-                (row.room_id, row.name),
-                PresenceChange(room_id=row.room_id, slug=row.room.slug, name=row.name),
-            )
-    for (room_id, name), change in changes.items():
-        change.left = not _others_present(room_id, name)
-        change.members = room_members(room_id=room_id)
-    return [change for change in changes.values() if change.left]

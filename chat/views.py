@@ -1,7 +1,7 @@
 """Chat pages: the room list (with the create-room form), a room, and the no-JS post.
 
-Views validate with a form, call one service, publish what it returns and redirect
-(PRG); rendering uses plain data from the selectors.
+Views validate with a form, call one service (which publishes what the sockets
+see) and redirect (PRG); rendering uses plain data from the selectors.
 """
 
 from __future__ import annotations
@@ -16,10 +16,10 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
-from chat import conf, events, selectors, services
+from chat import conf, selectors, services
 from chat.forms import MessageForm, RoomForm
 from chat.models import Room
-from site_config.identity import identity_from_request, name_required
+from site_config.visitors.identity import identity_from_request, name_required
 
 
 @require_http_methods(["GET", "POST"])
@@ -107,7 +107,7 @@ def post_message(request: HttpRequest, slug: str) -> HttpResponse:
     form = MessageForm(request.POST)
     if form.is_valid():
         try:
-            payload = services.message_post_session_limited(
+            services.message_post_session_limited(
                 session=request.session,
                 room_id=room.pk,
                 identity=identity_from_request(request),
@@ -116,6 +116,5 @@ def post_message(request: HttpRequest, slug: str) -> HttpResponse:
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
-            events.message_publish_sync(room.pk, payload)
             return redirect(reverse("chat:room", args=[room.slug]) + "#chat-form")
     return render(request, "chat/room.html", _room_context(request, room, form))

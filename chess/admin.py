@@ -7,7 +7,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from chess import services
-from chess.models import Game, LobbyState, Move, Presence
+from chess.models import Game, Move
 
 
 class MoveInline(admin.TabularInline):
@@ -87,24 +87,6 @@ class MoveAdmin(admin.ModelAdmin):
     search_fields = ("game__public_id", "san", "uci")
     list_select_related = ("game",)
     readonly_fields = ("game", "ply", "uci", "san", "fen_after", "created_at")
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-
-@admin.register(Presence)
-class PresenceAdmin(admin.ModelAdmin):
-    list_display = ("game", "colour", "session_key", "created_at")
-    list_filter = ("colour",)
-    readonly_fields = ("game", "channel", "session_key", "colour", "created_at")
-
-
-@admin.register(LobbyState)
-class LobbyStateAdmin(admin.ModelAdmin):
-    """The lobby's cache stamp (one row): visible for audit, changed only by code."""
-
-    list_display = ("id", "stamp")
-    readonly_fields = ("stamp",)
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

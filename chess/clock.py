@@ -65,7 +65,7 @@ def remaining(game: Game, now: datetime) -> dict[str, int]:
     """Each side's remaining milliseconds at `now` (may be negative once flagged)."""
     # Before the game starts the clocks are not filled yet: show the base time.
     full = (game.clock_base_s or 0) * 1000
-    times = {
+    times: dict[str, int] = {
         Colour.WHITE: full if game.white_ms is None else game.white_ms,
         Colour.BLACK: full if game.black_ms is None else game.black_ms,
     }

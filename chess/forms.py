@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 
 from chess.clock import PRESETS
@@ -57,10 +59,11 @@ class GameCreateForm(forms.Form):
         required=False,
     )
 
-    def clean(self) -> dict:
+    def clean(self) -> dict[str, Any]:
         """Resolve the time control to `base_seconds` (None: untimed) and
         `increment_seconds`."""
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         choice = data.get("time_control") or NO_CLOCK
         presets = {name: (base, inc) for name, base, inc in PRESETS}
         if choice == CUSTOM_CLOCK:
@@ -89,8 +92,9 @@ class CommandForm(forms.Form):
     )
     ply = forms.IntegerField(min_value=0, required=False, widget=forms.HiddenInput)
 
-    def clean(self) -> dict:
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
         if data.get("command") == "move" and (
             not data.get("uci") or data.get("ply") is None
         ):

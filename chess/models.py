@@ -11,12 +11,18 @@ import secrets
 
 from django.db import models
 from django.urls import reverse
-from django.utils import timezone
 
 from chess.rules import STARTING_FEN
 
 PUBLIC_ID_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
 PUBLIC_ID_LENGTH = 10
+# A game's realtime group is this prefix and its public id.
+GAME_GROUP_PREFIX = "chess_"
+
+
+def game_group(public_id: str) -> str:
+    """The realtime group of a game (built from its id, never from user text)."""
+    return GAME_GROUP_PREFIX + public_id
 
 
 def new_public_id() -> str:
@@ -167,8 +173,7 @@ class Game(models.Model):
 
     @property
     def group(self) -> str:
-        """The realtime group of this game (built from the id, never from user text)."""
-        return f"chess_{self.public_id}"
+        return game_group(self.public_id)
 
     @property
     def uci_list(self) -> list[str]:
@@ -201,20 +206,6 @@ class Game(models.Model):
             return Colour.BLACK
         return None
 
-    def name_of(self, colour: str) -> str:
-        return self.white_name if colour == Colour.WHITE else self.black_name
-
-
-class LobbyState(models.Model):
-    """One row: a stamp that changes whenever the lobby lists may change (a game
-    is created, starts or ends), so every process can reuse its rendered lists
-    until then (see `chess.broadcast`)."""
-
-    stamp = models.BigIntegerField(default=0)
-
-    def __str__(self) -> str:
-        return f"lobby {self.stamp}"
-
 
 class Move(models.Model):
     """One half-move; (game, ply) is unique so no two moves can share a ply."""
@@ -236,25 +227,3 @@ class Move(models.Model):
 
     def __str__(self) -> str:
         return f"{self.game.public_id} #{self.ply} {self.san}"
-
-
-class Presence(models.Model):
-    """One open WebSocket on a game page: who is watching and which seats are online.
-
-    Kept in the database (not in process memory) so counts are right across daphne
-    processes; rows go away when the socket closes. Each consumer refreshes
-    `last_seen` on a heartbeat, and only fresh rows count, so the rows of a crashed
-    process stop counting on their own (and are pruned by the next live consumer).
-    """
-
-    game = models.ForeignKey(Game, on_delete=models.CASCADE, related_name="presences")
-    channel = models.CharField(max_length=200, unique=True)
-    session_key = models.CharField(max_length=40, blank=True, default="")
-    colour = models.CharField(
-        max_length=1, choices=Colour.choices, blank=True, default=""
-    )
-    created_at = models.DateTimeField(auto_now_add=True)
-    last_seen = models.DateTimeField(default=timezone.now, db_index=True)
-
-    def __str__(self) -> str:
-        return f"{self.game.public_id} {self.colour or 'spectator'}"

@@ -7,6 +7,7 @@ from chess import views
 app_name = "chess"
 urlpatterns = [
     path("", views.lobby, name="lobby"),
+    path("lobby/lists/", views.lobby_lists, name="lobby_lists"),
     path("<slug:public_id>/", views.game_detail, name="game"),
     path("<slug:public_id>/join/", views.game_join, name="join"),
     path("<slug:public_id>/command/", views.game_command, name="command"),

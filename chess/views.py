@@ -5,7 +5,6 @@ Views only parse input, call one service and redirect (PRG) or render.
 
 from __future__ import annotations
 
-import functools
 import json
 import re
 from typing import Any
@@ -15,11 +14,11 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import ensure_csrf_cookie
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from chess import services
-from chess.broadcast import lobby_html
 from chess.conf import gone_claim_seconds
 from chess.forms import CommandForm, GameCreateForm
 from chess.game_state import (
@@ -30,8 +29,8 @@ from chess.game_state import (
     state_payload,
 )
 from chess.models import Game, Status
-from chess.selectors import game_fens, game_get
-from site_config.identity import Identity, identity_from_request, name_required
+from chess.selectors import game_fens, game_get, lobby_games
+from site_config.visitors.identity import identity_from_request, name_required
 
 COMMAND_SERVICES = {
     "resign": services.game_resign,
@@ -78,20 +77,27 @@ def _game_create(request: HttpRequest) -> HttpResponse:
     return redirect(game)
 
 
+def _lobby_lists_render() -> str:
+    # Games whose players left must not stay "in progress": due flags end first.
+    services.flags_sweep()
+    return render_to_string("chess/lobby.html#lists", {"lobby": lobby_games()})
+
+
 def _lobby_page(request: HttpRequest, form: GameCreateForm) -> HttpResponse:
-    # Games whose players left must not stay "in progress": the lists' cache-key
-    # query also says whether any flag is due (then those games end first).
-    context = {"form": form, "lobby_html": lobby_html(sweep=True)}
-    if not form.is_bound:  # the blank form is the same for everyone
-        context["form_html"] = _blank_create_form_html()
+    version, lists = services.lobby_lists(render=_lobby_lists_render)
+    context = {"form": form, "lobby_html": lists, "lobby_version": version}
     return render(request, "chess/lobby.html", context)
 
 
-@functools.cache
-def _blank_create_form_html() -> str:
-    """The unbound create form's fields, rendered once per process (widget
-    rendering was a third of the lobby page's time)."""
-    return render_to_string("partials/_form.html", {"form": GameCreateForm()})
+@require_GET
+@never_cache
+def lobby_lists(request: HttpRequest) -> HttpResponse:
+    """The lobby lists fragment, fetched by the lobby page when the lobby socket
+    announces a new version; `X-Lobby-Version` says which version it shows."""
+    version, lists = services.lobby_lists(render=_lobby_lists_render)
+    response = HttpResponse(lists)
+    response["X-Lobby-Version"] = "" if version is None else str(version)
+    return response
 
 
 def _gone_claimable(game: Game, colour: str | None) -> bool:
@@ -135,10 +141,12 @@ def captured_glyphs(state: dict[str, Any]) -> dict[str, str]:
 
 @require_GET
 def game_detail(request: HttpRequest, public_id: str) -> HttpResponse:
-    _game_or_404(public_id)
-    services.flag_check(game_id=public_id)  # a due flag ends the game first
-    game = _game_or_404(public_id)
-    identity: Identity = identity_from_request(request)
+    try:
+        change = services.flag_check(game_id=public_id)  # a due flag ends it first
+    except services.GameNotFound:
+        raise Http404("No such game.") from None
+    game = change.game if change is not None else _game_or_404(public_id)
+    identity = identity_from_request(request)
     colour = game.colour_of(identity.session_key)
     board = board_of(game)
     state = state_payload(game, board)
@@ -203,7 +211,7 @@ def game_command(request: HttpRequest, public_id: str) -> HttpResponse:
     if not form.is_valid():
         for errors in form.errors.values():
             for error in errors:
-                messages.error(request, error)
+                messages.error(request, str(error))
         return redirect(game)
     command = form.cleaned_data["command"]
     try:
@@ -254,10 +262,12 @@ def game_state_json(request: HttpRequest, public_id: str) -> JsonResponse:
 
     A flag that fell due while nobody was connected is applied first.
     """
-    game = _game_or_404(public_id)
-    state = services.game_state(game_id=public_id)
-    state["you"] = game.colour_of(identity_from_request(request).session_key)
-    return JsonResponse(state)
+    session_key = identity_from_request(request).session_key
+    try:
+        view = services.game_view(game_id=public_id, session_key=session_key)
+    except services.GameNotFound:
+        raise Http404("No such game.") from None
+    return JsonResponse({**view.state, "you": view.colour})
 
 
 def _api_error(message: str, status: int, **extra: Any) -> JsonResponse:

@@ -1,9 +1,6 @@
-"""JSON API after the seeds' REST design: betting sessions, bets, spins, the wheel.
+"""JSON API: betting sessions, bets, spins and the wheel (described in docs/api.md).
 
-A betting session is addressed by an unguessable id in the URL, never by the cookie
-session, so these endpoints are exempt from CSRF: a cross-site page cannot know the
-id. Errors are ``{"error": "<reason>"}`` with 400, 404, 405 or 413; never a 500
-for bad input. See docs/api.md.
+Errors are ``{"error": "<reason>"}`` with 400, 404, 405 or 413, never a 500.
 """
 
 from __future__ import annotations
@@ -18,7 +15,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
 
-from roulette import conf, selectors, services, wheel
+from roulette import conf, rules, selectors, services
 from roulette.models import Bet, Spin, Wallet
 
 MAX_BODY_BYTES = 8 * 1024
@@ -38,7 +35,11 @@ def error(status: int, message: str, **headers: str) -> JsonResponse:
 
 
 def endpoint(*methods: str) -> Callable[[View], View]:
-    """Allow only ``methods``, answer JSON errors, and stay CSRF-exempt (see above)."""
+    """Allow only ``methods``, answer JSON errors, and stay CSRF-exempt.
+
+    A betting session is addressed by an unguessable id in the URL, never by the
+    cookie session, so a cross-site page cannot know the id: CSRF cannot apply.
+    """
 
     def decorate(view: View) -> View:
         @csrf_exempt
@@ -54,7 +55,7 @@ def endpoint(*methods: str) -> Callable[[View], View]:
                 return view(request, *args, **kwargs)
             except ApiError as exc:
                 return error(exc.status, exc.message)
-            except (services.TableError, wheel.InvalidBet) as exc:
+            except (services.TableError, rules.InvalidBet) as exc:
                 return error(400, str(exc))
 
         return wrapper
@@ -111,7 +112,7 @@ def _url(request: HttpRequest, name: str, **kwargs: Any) -> str:
 
 
 def _pocket(value: str | None) -> int | str | None:
-    return None if value is None else wheel.parse_pocket(value)
+    return None if value is None else rules.parse_pocket(value)
 
 
 def bet_json(request: HttpRequest, wallet: Wallet, bet: Bet) -> dict[str, Any]:
@@ -209,7 +210,7 @@ def index(request: HttpRequest) -> HttpResponse:
 def sessions(request: HttpRequest) -> HttpResponse:
     """Open a betting session: ``{"wheel": "american"|"european", "bankroll": int}``."""
     body = _body(request, {"wheel", "bankroll"})
-    wheel_name = body.get("wheel", wheel.AMERICAN)
+    wheel_name = body.get("wheel", rules.AMERICAN)
     if not isinstance(wheel_name, str):
         raise ApiError(400, "wheel must be 'american' or 'european'")
     wallet = services.wallet_create(
@@ -230,20 +231,20 @@ def _bet_request(wallet: Wallet, body: dict[str, Any]) -> tuple[str, Any, int]:
     amount = body.get("amount")
     if amount is None:
         raise ApiError(400, "amount is required (a whole number of chips)")
-    wheel.check_amount(amount)
+    rules.check_amount(amount)
     if "spot" in body:
         if "kind" in body or "numbers" in body:
             raise ApiError(400, "send either spot, or kind and numbers, not both")
         if not isinstance(body["spot"], str):
             raise ApiError(400, "spot must be a string such as 'split:17-20'")
-        spot_kind, spot_numbers = wheel.parse_spot(wallet.wheel, body["spot"])
+        spot_kind, spot_numbers = rules.parse_spot(wallet.wheel, body["spot"])
         return spot_kind, spot_numbers, amount
     kind = body.get("kind")
     if kind is None:
         raise ApiError(400, "send a spot (e.g. 'red'), or kind and numbers")
     numbers = body.get("numbers")
-    if numbers is None and kind in wheel.EVEN_MONEY_KINDS:
-        return kind, wheel.outside_numbers(kind), amount  # nothing to choose
+    if numbers is None and kind in rules.EVEN_MONEY_KINDS:
+        return kind, rules.outside_numbers(kind), amount  # nothing to choose
     if numbers is None:
         raise ApiError(400, f"numbers are required for a {kind} bet")
     if not isinstance(numbers, list):
@@ -320,7 +321,7 @@ def wheel_spins(request: HttpRequest) -> HttpResponse:
             }
         )
     body = _body(request, {"wheel"})
-    wheel_name = body.get("wheel", wheel.AMERICAN)
+    wheel_name = body.get("wheel", rules.AMERICAN)
     if not isinstance(wheel_name, str):
         raise ApiError(400, "wheel must be 'american' or 'european'")
     spin = services.wheel_spin(wheel_name=wheel_name)

@@ -1,7 +1,6 @@
 """Inline SVG geometry for the simulator's bankroll chart (no JavaScript, no library).
 
-Only a sample of the runs is drawn and each curve is thinned to a few hundred points,
-so even 200 runs of 1000 spins stay a few tens of kilobytes of markup.
+A sample of the runs, each thinned to a few hundred points: tens of kilobytes at most.
 """
 
 from __future__ import annotations
@@ -54,7 +53,7 @@ def _thin(curve: Sequence[int]) -> list[tuple[int, int]]:
 
 def _nice_step(span: float, ticks: int = 5) -> int:
     raw = max(span / ticks, 1)
-    magnitude = 10 ** (len(str(int(raw))) - 1)
+    magnitude: int = 10 ** (len(str(int(raw))) - 1)
     for multiple in (1, 2, 5, 10):
         if multiple * magnitude >= raw:
             return multiple * magnitude

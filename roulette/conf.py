@@ -1,7 +1,6 @@
 """Roulette settings, read at call time so tests and deployments can change them.
 
-``ROULETTE_LIMITS`` (a dict merged over the defaults below),
-``ROULETTE_STARTING_BANKROLL`` and ``ROULETTE_CHIPS`` (chip values) are optional.
+All optional: ``ROULETTE_LIMITS``, ``ROULETTE_STARTING_BANKROLL``, ``ROULETTE_CHIPS``.
 """
 
 from __future__ import annotations

@@ -6,7 +6,7 @@ from typing import Any
 
 from django import forms
 
-from roulette import conf, wheel
+from roulette import conf, rules
 
 
 class TableActionForm(forms.Form):
@@ -30,27 +30,33 @@ class TableActionForm(forms.Form):
 class PlaceBetForm(TableActionForm):
     """A click on the layout: the spot clicked and the chip value selected."""
 
-    spot = forms.CharField(max_length=40)
-    chip = forms.TypedChoiceField(coerce=int, label="Chip value")
+    spot = forms.CharField(
+        max_length=40, error_messages={"required": "Click a spot on the layout."}
+    )
+    chip = forms.TypedChoiceField(
+        coerce=int,
+        # A callable: the chip values are read from the settings at each use.
+        choices=lambda: [(c, f"{c}") for c in conf.chip_values()],
+        label="Chip value",
+        error_messages={
+            "invalid_choice": "Choose one of the chip values on the table."
+        },
+    )
 
     def __init__(self, *args: Any, wheel_name: str, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.wheel_name = wheel_name
-        self.fields["chip"].choices = [(c, f"{c}") for c in conf.chip_values()]
-        self.fields["chip"].error_messages["invalid_choice"] = (
-            "Choose one of the chip values on the table."
-        )
-        self.fields["spot"].error_messages["required"] = "Click a spot on the layout."
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         spot = cleaned.get("spot")
         if spot:
             try:
-                kind, numbers = wheel.parse_spot(self.wheel_name, spot)
+                kind, numbers = rules.parse_spot(self.wheel_name, spot)
                 # Checks the shape too, so a forged spot gets a precise reason.
-                wheel.make_bet(self.wheel_name, kind, numbers, 1)
-            except wheel.InvalidBet as exc:
+                rules.make_bet(self.wheel_name, kind, numbers, 1)
+            except rules.InvalidBet as exc:
                 self.add_error("spot", str(exc).capitalize() + ".")
             else:
                 cleaned["kind"], cleaned["numbers"] = kind, numbers
@@ -59,7 +65,7 @@ class PlaceBetForm(TableActionForm):
 
 class WheelChoiceForm(TableActionForm):
     wheel = forms.ChoiceField(
-        choices=list(wheel.WHEEL_LABELS.items()),
+        choices=list(rules.WHEEL_LABELS.items()),
         widget=forms.RadioSelect,
         label="Wheel",
     )
@@ -68,7 +74,7 @@ class WheelChoiceForm(TableActionForm):
 class WheelSpinForm(forms.Form):
     """The wheel service page's bare spin."""
 
-    wheel = forms.ChoiceField(choices=list(wheel.WHEEL_LABELS.items()), label="Wheel")
+    wheel = forms.ChoiceField(choices=list(rules.WHEEL_LABELS.items()), label="Wheel")
 
 
 PROPOSITIONS = [
@@ -99,7 +105,7 @@ class SimulatorForm(forms.Form):
         "always bets the base.",
     )
     wheel = forms.ChoiceField(
-        choices=[(wheel.AMERICAN, "American"), (wheel.EUROPEAN, "European")]
+        choices=[(rules.AMERICAN, "American"), (rules.EUROPEAN, "European")]
     )
     proposition = forms.ChoiceField(choices=PROPOSITIONS, label="Bet on")
     base = forms.IntegerField(
@@ -121,7 +127,8 @@ class SimulatorForm(forms.Form):
     )
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         base, table_max = cleaned.get("base"), cleaned.get("table_max")
         if base is not None and table_max is not None and table_max < base:
             self.add_error("table_max", "The table maximum must be at least the base.")

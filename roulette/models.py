@@ -6,8 +6,7 @@ import uuid
 
 from django.db import models
 
-# Aliased: the models have fields called `wheel`.
-from roulette import wheel as rules
+from roulette import rules
 
 
 class WheelType(models.TextChoices):

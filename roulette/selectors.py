@@ -1,7 +1,6 @@
 """Reads of the roulette app: table state, wheel statistics, home-page figures.
 
-Everything returned is plain data (lists, dicts, dataclasses), never a lazy queryset,
-so templates and async callers cannot trigger queries by accident.
+Plain data only, never a lazy queryset: templates cannot trigger queries by accident.
 """
 
 from __future__ import annotations
@@ -13,9 +12,9 @@ from typing import Any, NamedTuple
 
 from django.db.models import Count, Sum
 
-from roulette import conf, wheel
+from roulette import conf, rules
+from roulette.layout import Layout, layout
 from roulette.models import Bet, BetStatus, Spin, Wallet
-from site_config.compiled_sql import CompiledRows
 
 RECENT_RESULTS = 15
 HOT_COLD_WINDOW = 500
@@ -38,9 +37,9 @@ class PocketView:
     count: int = 0
 
 
-def pocket_view(pocket: wheel.Pocket | str, count: int = 0) -> PocketView:
-    value = wheel.parse_pocket(pocket)
-    return PocketView(str(value), wheel.colour(value), count)
+def pocket_view(pocket: rules.Pocket | str, count: int = 0) -> PocketView:
+    value = rules.parse_pocket(pocket)
+    return PocketView(str(value), rules.colour(value), count)
 
 
 @dataclass(frozen=True)
@@ -74,7 +73,12 @@ def _settled_by_spot(spin_id: int) -> list[SettledStake]:
     hold a hundred placements.
     """
     merged: dict[str, list[Any]] = {}
-    for spot, kind, amount, net in _SPIN_BETS.rows(spin_id):
+    rows = (
+        Bet.objects.filter(spin_id=spin_id)
+        .order_by("id")
+        .values_list("spot", "kind", "amount", "net")
+    )
+    for spot, kind, amount, net in rows:
         entry = merged.setdefault(spot, [kind, 0, 0])
         entry[1] += amount
         entry[2] += net or 0
@@ -86,8 +90,8 @@ def _settled_by_spot(spin_id: int) -> list[SettledStake]:
 
 def _bet_label(kind: str, spot: str) -> str:
     """``Bet.label`` without a model instance."""
-    _, numbers = wheel.parse_spot(wheel.AMERICAN, spot)
-    return wheel.describe(kind, sorted(numbers, key=wheel.pocket_sort_key))
+    _, numbers = rules.parse_spot(rules.AMERICAN, spot)
+    return rules.describe(kind, sorted(numbers, key=rules.pocket_sort_key))
 
 
 @dataclass(frozen=True)
@@ -111,7 +115,7 @@ class TableState:
     """Everything the table page shows for one wallet."""
 
     wallet: Wallet
-    layout: wheel.Layout
+    layout: Layout
     stakes: list[SpotStake]
     on_spot: dict[str, int]
     reserved: int
@@ -125,7 +129,7 @@ class TableState:
     can_rebet: bool
     bankrupt: bool
     wheels: list[tuple[str, str]] = field(
-        default_factory=lambda: list(wheel.WHEEL_LABELS.items())
+        default_factory=lambda: list(rules.WHEEL_LABELS.items())
     )
 
     @property
@@ -136,46 +140,6 @@ class TableState:
     def total(self) -> int:
         """Bankroll plus chips on the table."""
         return self.wallet.bankroll + self.reserved
-
-
-# The table page's reads, compiled once (site_config/compiled_sql.py): building the
-# querysets cost more than running them. Plain rows rather than model instances: the
-# page needs a few columns, and a spot can hold many placements. The examples are
-# ids and a wheel name no row has.
-_OPEN_STAKES = CompiledRows(
-    lambda wallet_id: (
-        Bet.objects.filter(wallet_id=wallet_id, status=BetStatus.OPEN)
-        .order_by("id")
-        .values_list("spot", "amount")
-    ),
-    -1,
-)
-_RECENT_SPINS = CompiledRows(
-    lambda wallet_id: (
-        Spin.objects.filter(wallet_id=wallet_id)
-        .order_by("-id")
-        .values_list("id", "wheel", "pocket", "round", "staked", "returned")[
-            :RECENT_RESULTS
-        ]
-    ),
-    -1,
-)
-_SPIN_BETS = CompiledRows(
-    lambda spin_id: (
-        Bet.objects.filter(spin_id=spin_id)
-        .order_by("id")
-        .values_list("spot", "kind", "amount", "net")
-    ),
-    -1,
-)
-_WHEEL_POCKETS = CompiledRows(
-    lambda wheel_name: (
-        Spin.objects.filter(wheel=wheel_name)
-        .order_by("-id")
-        .values_list("pocket", flat=True)[:HOT_COLD_WINDOW]
-    ),
-    "no-such-wheel",
-)
 
 
 class RecentSpin(NamedTuple):
@@ -189,17 +153,28 @@ class RecentSpin(NamedTuple):
 
 def table_state(*, wallet: Wallet) -> TableState:
     totals: dict[str, int] = {}
-    for spot, amount in _OPEN_STAKES.rows(wallet.pk):
+    # Plain rows rather than model instances: a spot can hold many placements.
+    open_stakes = (
+        Bet.objects.filter(wallet=wallet, status=BetStatus.OPEN)
+        .order_by("id")
+        .values_list("spot", "amount")
+    )
+    for spot, amount in open_stakes:
         totals[spot] = totals.get(spot, 0) + amount
     stakes = []
     for spot, amount in totals.items():
-        kind, numbers = wheel.parse_spot(wheel.AMERICAN, spot)
+        kind, numbers = rules.parse_spot(rules.AMERICAN, spot)
         stakes.append(
             SpotStake(
-                spot, wheel.describe(kind, numbers), kind, amount, wheel.PAYOUTS[kind]
+                spot, rules.describe(kind, numbers), kind, amount, rules.PAYOUTS[kind]
             )
         )
-    spins = [RecentSpin(*row) for row in _RECENT_SPINS.rows(wallet.pk)]
+    recent_rows = (
+        Spin.objects.filter(wallet=wallet)
+        .order_by("-id")
+        .values_list("id", "wheel", "pocket", "round", "staked", "returned")
+    )
+    spins = [RecentSpin(*row) for row in recent_rows[:RECENT_RESULTS]]
     last_spin = None
     if spins:
         latest = spins[0]
@@ -216,7 +191,7 @@ def table_state(*, wallet: Wallet) -> TableState:
     reserved = sum(totals.values())
     return TableState(
         wallet=wallet,
-        layout=wheel.layout(wallet.wheel),
+        layout=layout(wallet.wheel),
         stakes=stakes,
         on_spot=totals,
         reserved=reserved,
@@ -238,11 +213,15 @@ def hot_cold(
     """Most and least frequent pockets over the wheel's last HOT_COLD_WINDOW spins."""
     # Counting the 500 pockets in Python measured faster on SQLite than a GROUP BY
     # over an IN (... LIMIT 500) subquery, which scans the whole table.
-    recent = [pocket for (pocket,) in _WHEEL_POCKETS.rows(wheel_name)]
+    recent = list(
+        Spin.objects.filter(wheel=wheel_name)
+        .order_by("-id")
+        .values_list("pocket", flat=True)[:HOT_COLD_WINDOW]
+    )
     if len(recent) < HOT_COLD_MINIMUM:
         return [], [], len(recent)
     counts = Counter(recent)
-    every = [str(p) for p in wheel.pockets(wheel_name)]
+    every = [str(p) for p in rules.pockets(wheel_name)]
     order = {pocket: index for index, pocket in enumerate(every)}
     ranked = sorted(every, key=lambda p: (-counts[p], order[p]))
     hot = [pocket_view(p, counts[p]) for p in ranked[:size]]
@@ -257,7 +236,7 @@ def wheel_stats() -> dict[str, Any]:
         Spin.objects.values_list("wheel").annotate(n=Count("id")).order_by()
     )
     wheels = []
-    for name in wheel.WHEELS:
+    for name in rules.WHEELS:
         counts = dict(
             Spin.objects.filter(wheel=name)
             .values_list("pocket")
@@ -265,17 +244,17 @@ def wheel_stats() -> dict[str, Any]:
             .order_by()
         )
         total = by_wheel.get(name, 0)
-        pockets = [pocket_view(p, counts.get(str(p), 0)) for p in wheel.pockets(name)]
+        pockets = [pocket_view(p, counts.get(str(p), 0)) for p in rules.pockets(name)]
         peak = max((p.count for p in pockets), default=0)
         wheels.append(
             {
                 "name": name,
-                "label": wheel.WHEEL_LABELS[name],
+                "label": rules.WHEEL_LABELS[name],
                 "total": total,
                 "pockets": pockets,
                 "peak": peak or 1,
                 "expected": total / len(pockets) if total else 0,
-                "chi_square": wheel.chi_square([p.count for p in pockets]),
+                "chi_square": rules.chi_square([p.count for p in pockets]),
                 "degrees_of_freedom": len(pockets) - 1,
             }
         )

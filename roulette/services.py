@@ -1,10 +1,6 @@
 """Every write of the roulette app: wallets, bets and spins.
 
-Each action runs in one transaction that first locks the wallet row
-(``select_for_update``; on SQLite the IMMEDIATE transaction mode serialises writers
-instead), so two tabs or two API clients of one session can never overdraw it or
-settle a bet twice. Forms pass the wallet ``version`` they were rendered with; an
-action on an out-of-date version is refused, which makes a replayed POST harmless.
+Each action runs in one transaction with the wallet row locked first (``_locked``).
 """
 
 from __future__ import annotations
@@ -18,10 +14,8 @@ from django.db import transaction
 from django.db.models import Max, Sum
 from django.utils import timezone
 
-from roulette import conf, wheel
+from roulette import conf, rules
 from roulette.models import Bet, BetStatus, Spin, Wallet
-from site_config import compiled_sql
-from site_config.compiled_sql import CompiledSelect
 
 
 class TableError(ValueError):
@@ -35,34 +29,29 @@ class StaleAction(TableError):
 # --- wallets ------------------------------------------------------------------
 
 
-# The table's hot path reads and writes one wallet row per request: compiled once
-# (site_config/compiled_sql.py) instead of per request.
-_WALLET_OF_SESSION = CompiledSelect(
-    lambda: Wallet.objects.filter(session_key=""), write=False
-)
-_WALLET_LOCKED = CompiledSelect(lambda: Wallet.objects.select_for_update().filter(pk=0))
-
-
-def _wallet_columns() -> list[str]:
-    return [f.name for f in Wallet._meta.concrete_fields if not f.primary_key]
+# The wallet columns a table action may change, written back in one UPDATE.
+_WALLET_WRITES = ["bankroll", "chip", "round", "resets", "version", "wheel"]
 
 
 def wallet_for_session(*, session_key: str) -> Wallet:
     """The web visitor's wallet, created with the starting bankroll on first use."""
-    wallet = _WALLET_OF_SESSION.one(session_key)
-    if wallet is None:
-        wallet, _ = Wallet.objects.get_or_create(
-            session_key=session_key,
-            defaults={"bankroll": conf.starting_bankroll(), "chip": _default_chip()},
-        )
+    wallet, _ = Wallet.objects.get_or_create(
+        session_key=session_key,
+        defaults={"bankroll": conf.starting_bankroll(), "chip": _default_chip()},
+    )
     return wallet
 
 
+def wallet_rekey(old: str, new: str) -> None:
+    """The visitor's session key changed (logging in): their bankroll follows."""
+    Wallet.objects.filter(session_key=old).update(session_key=new)
+
+
 def wallet_create(
-    *, wheel_name: str = wheel.AMERICAN, bankroll: int | None = None
+    *, wheel_name: str = rules.AMERICAN, bankroll: int | None = None
 ) -> Wallet:
     """A new API betting session (addressed by its unguessable ``public_id``)."""
-    wheel_name = wheel.check_wheel(wheel_name)
+    wheel_name = rules.check_wheel(wheel_name)
     if bankroll is None:
         bankroll = conf.starting_bankroll()
     elif isinstance(bankroll, bool) or not isinstance(bankroll, int):
@@ -81,11 +70,16 @@ def _default_chip() -> int:
 
 @contextmanager
 def _locked(wallet_id: int, version: int | None) -> Iterator[Wallet]:
-    """Lock the wallet row for one action; bump its version when the action succeeds."""
+    """Lock the wallet row for one action; bump its version when the action succeeds.
+
+    The lock (``select_for_update``; on SQLite the IMMEDIATE transaction mode
+    serialises writers instead) means two tabs or two API clients of one session can
+    never overdraw the wallet or settle a bet twice. Forms pass the ``version`` they
+    were rendered with; an out-of-date version is refused, so a replayed POST is
+    harmless.
+    """
     with transaction.atomic():
-        wallet = _WALLET_LOCKED.one(wallet_id)
-        if wallet is None:
-            raise Wallet.DoesNotExist(f"No wallet {wallet_id}.")
+        wallet = Wallet.objects.select_for_update().get(pk=wallet_id)
         if version is not None and wallet.version != version:
             raise StaleAction(
                 "That was already done, or the table changed in another tab: "
@@ -93,14 +87,15 @@ def _locked(wallet_id: int, version: int | None) -> Iterator[Wallet]:
             )
         yield wallet
         wallet.version += 1
-        compiled_sql.update_fields(wallet, _wallet_columns())
+        # updated_at is auto_now: save() sets it only when it is listed.
+        wallet.save(update_fields=[*_WALLET_WRITES, "updated_at"])
 
 
 def _open_bets(wallet: Wallet) -> list[Bet]:
     return list(wallet.bets.filter(status=BetStatus.OPEN).order_by("id"))
 
 
-def _stake_by_spot(bets: Iterable[Bet | wheel.Bet]) -> dict[str, int]:
+def _stake_by_spot(bets: Iterable[Bet | rules.Bet]) -> dict[str, int]:
     """Chips per layout spot (stored bets and pure bets both have spot and amount)."""
     totals: dict[str, int] = defaultdict(int)
     for bet in bets:
@@ -114,11 +109,11 @@ def _check_limits(
     """Refuse unless every spot's total after placing is within the table limits."""
     limits = conf.limits()
     for spot, amount in placing.items():
-        kind, numbers = wheel.parse_spot(wallet.wheel, spot)
-        inside = wheel.is_inside(kind)
+        kind, numbers = rules.parse_spot(wallet.wheel, spot)
+        inside = rules.is_inside(kind)
         low, high = limits.for_kind(inside=inside)
         total = on_table.get(spot, 0) + amount
-        label = wheel.describe(kind, numbers)
+        label = rules.describe(kind, numbers)
         side = "Inside" if inside else "Outside"
         if total < low:
             raise TableError(
@@ -143,7 +138,7 @@ def _reserve(wallet: Wallet, cost: int) -> None:
     wallet.bankroll -= cost
 
 
-def _create_bets(wallet: Wallet, placing: list[wheel.Bet]) -> list[Bet]:
+def _create_bets(wallet: Wallet, placing: list[rules.Bet]) -> list[Bet]:
     bets = [
         Bet(
             wallet=wallet,
@@ -155,9 +150,6 @@ def _create_bets(wallet: Wallet, placing: list[wheel.Bet]) -> list[Bet]:
         )
         for bet in placing
     ]
-    if len(bets) == 1:  # a click on the layout: the compiled INSERT
-        compiled_sql.insert(bets[0])
-        return bets
     return Bet.objects.bulk_create(bets)
 
 
@@ -178,7 +170,7 @@ def bet_place(
     limits (checked on the spot's total with chips already there) or too few chips.
     """
     with _locked(wallet_id, version) as wallet:
-        bet = wheel.make_bet(wallet.wheel, kind, numbers, amount)
+        bet = rules.make_bet(wallet.wheel, kind, numbers, amount)
         # Only this spot's total matters for its limit: summed in SQL.
         on_spot = (
             wallet.bets.filter(status=BetStatus.OPEN, spot=bet.spot).aggregate(
@@ -229,7 +221,7 @@ def bets_rebet(*, wallet_id: int, version: int | None = None) -> list[Bet]:
         if last_spin is not None and last_spin.wheel != wallet.wheel:
             raise TableError("The last round was played on the other wheel.")
         again = [
-            wheel.bet_for_spot(wallet.wheel, spot, amount)
+            rules.bet_for_spot(wallet.wheel, spot, amount)
             for spot, amount in _stake_by_spot(previous).items()
         ]
         return _place_batch(wallet, again)
@@ -242,13 +234,13 @@ def bets_double(*, wallet_id: int, version: int | None = None) -> list[Bet]:
         if not on_table:
             raise TableError("There are no bets on the table to double.")
         again = [
-            wheel.bet_for_spot(wallet.wheel, spot, amount)
+            rules.bet_for_spot(wallet.wheel, spot, amount)
             for spot, amount in on_table.items()
         ]
         return _place_batch(wallet, again)
 
 
-def _place_batch(wallet: Wallet, placing: list[wheel.Bet]) -> list[Bet]:
+def _place_batch(wallet: Wallet, placing: list[rules.Bet]) -> list[Bet]:
     """All or nothing: limits and chips are checked for the whole batch first."""
     _check_limits(wallet, _stake_by_spot(placing), _stake_by_spot(_open_bets(wallet)))
     _reserve(wallet, sum(bet.amount for bet in placing))
@@ -269,7 +261,7 @@ def spin_resolve(
         open_bets = _open_bets(wallet)
         if not open_bets:
             raise TableError("Place a bet before spinning.")
-        outcome = wheel.spin(wallet.wheel, rng)
+        outcome = rules.spin(wallet.wheel, rng)
         now = timezone.now()
         spin = Spin.objects.create(
             wheel=wallet.wheel,
@@ -280,7 +272,7 @@ def spin_resolve(
         )
         returned = 0
         for bet in open_bets:
-            domain = wheel.bet_for_spot(wallet.wheel, bet.spot, bet.amount)
+            domain = rules.bet_for_spot(wallet.wheel, bet.spot, bet.amount)
             won = domain.wins(outcome)
             bet.status = BetStatus.WON if won else BetStatus.LOST
             bet.net = domain.net(outcome)
@@ -296,11 +288,11 @@ def spin_resolve(
 
 
 def wheel_spin(
-    *, wheel_name: str = wheel.AMERICAN, rng: random.Random | None = None
+    *, wheel_name: str = rules.AMERICAN, rng: random.Random | None = None
 ) -> Spin:
     """A bare spin of the wheel service (no bets), recorded for its statistics."""
-    wheel_name = wheel.check_wheel(wheel_name)
-    outcome = wheel.spin(wheel_name, rng)
+    wheel_name = rules.check_wheel(wheel_name)
+    outcome = rules.spin(wheel_name, rng)
     return Spin.objects.create(wheel=wheel_name, pocket=str(outcome))
 
 
@@ -323,7 +315,7 @@ def wallet_set_wheel(
     *, wallet_id: int, wheel_name: str, version: int | None = None
 ) -> Wallet:
     """Switch between the American and European wheel between rounds."""
-    wheel_name = wheel.check_wheel(wheel_name)
+    wheel_name = rules.check_wheel(wheel_name)
     with _locked(wallet_id, version) as wallet:
         if wallet.wheel == wheel_name:
             raise TableError(f"You are already playing the {wheel_name} wheel.")

@@ -1,7 +1,6 @@
 """HTML pages of the roulette app: the table (PRG), the wheel service, the simulator.
 
-Views validate with a form, call one service and redirect; a refused action
-re-renders the table with the reason (status 400) and changes nothing.
+A refused action re-renders the table with the reason (status 400), changing nothing.
 """
 
 from __future__ import annotations
@@ -20,7 +19,7 @@ from django.views.decorators.http import (
     require_POST,
 )
 
-from roulette import charts, selectors, services, wheel
+from roulette import charts, rules, selectors, services
 from roulette.forms import (
     PlaceBetForm,
     SimulatorForm,
@@ -29,7 +28,7 @@ from roulette.forms import (
     WheelSpinForm,
 )
 from roulette.models import Wallet
-from site_config.identity import identity_from_request
+from site_config.visitors.identity import identity_from_request
 
 TABLE = "roulette:table"
 
@@ -82,7 +81,7 @@ def _act(
         # already did the work, so show the table as it is now.
         messages.warning(request, str(exc))
         return redirect(TABLE)
-    except (services.TableError, wheel.InvalidBet) as exc:
+    except (services.TableError, rules.InvalidBet) as exc:
         return _render_table(request, wallet, errors=[str(exc)], status=400)
     messages.success(request, message)
     return redirect(TABLE)
@@ -211,7 +210,7 @@ def wheel_type(request: HttpRequest) -> HttpResponse:
             wheel_name=form.cleaned_data["wheel"],
             version=form.cleaned_data["version"],
         )
-        return f"Now playing the {wheel.WHEEL_LABELS[changed.wheel]} wheel."
+        return f"Now playing the {rules.WHEEL_LABELS[changed.wheel]} wheel."
 
     return _act(request, form, wallet, change)
 
@@ -221,7 +220,7 @@ def wheel_type(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 def wheel_service(request: HttpRequest) -> HttpResponse:
-    """The seeds' wheel service: spins served, distribution, and a bare spin (PRG)."""
+    """The wheel service: spins served, distribution, and a bare spin (PRG)."""
     status = 200
     if request.method == "POST":
         form = WheelSpinForm(request.POST)
@@ -234,7 +233,7 @@ def wheel_service(request: HttpRequest) -> HttpResponse:
             return redirect("roulette:wheel")
         status = 400
     else:
-        form = WheelSpinForm(initial={"wheel": wheel.AMERICAN})
+        form = WheelSpinForm(initial={"wheel": rules.AMERICAN})
     context = {"form": form, "stats": selectors.wheel_stats()}
     return render(request, "roulette/wheel.html", context, status=status)
 
@@ -266,7 +265,7 @@ def simulator(request: HttpRequest) -> HttpResponse:
         return render(request, "roulette/simulator.html", context, status=400)
     data = form.cleaned_data
     seed = data["seed"] if data["seed"] is not None else secrets.randbelow(2**32)
-    summary = wheel.simulate(
+    summary = rules.simulate(
         strategy=data["strategy"],
         runs=data["runs"],
         rng=random.Random(seed),

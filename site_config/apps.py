@@ -2,7 +2,7 @@ from django.apps import AppConfig
 
 
 class SiteConfig(AppConfig):
-    """The site itself: identity (guest names), home page, echo socket, realtime hub."""
+    """The composition root: settings, URLs, ASGI routing and the home page."""
 
     default_auto_field = "django.db.models.BigAutoField"
     name = "site_config"

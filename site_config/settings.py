@@ -9,6 +9,7 @@ import json
 import os
 import tempfile
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -57,6 +58,8 @@ INSTALLED_APPS = [
     "channels",
     "template_partials",
     "site_config.apps.SiteConfig",
+    "site_config.realtime.apps.RealtimeConfig",
+    "site_config.visitors.apps.VisitorsConfig",
     "chat.apps.ChatConfig",
     "roulette.apps.RouletteConfig",
     "chess.apps.ChessConfig",
@@ -86,7 +89,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "site_config.context_processors.identity",
+                "site_config.visitors.context_processors.identity",
             ],
         },
     },
@@ -153,7 +156,7 @@ if REDIS_URL:
 else:
     CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "site_config.layers.InMemoryChannelLayer",
+            "BACKEND": "channels.layers.InMemoryChannelLayer",
             # A process's hub joins a group once and stays while it has members, so
             # membership must not expire after the default day (see realtime.py).
             "CONFIG": {"capacity": 1000, "group_expiry": 10 * 365 * 24 * 3600},
@@ -165,6 +168,7 @@ else:
 # database. The cache must be one all processes share (Redis in the scaled mode) or
 # the process's own (the embedded mode runs one process); with a database shared
 # by processes but no Redis, sessions stay database-only.
+CACHES: dict[str, dict[str, Any]]
 if REDIS_URL:
     CACHES = {
         "default": {
@@ -240,7 +244,7 @@ TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
 
-LOGGING = {
+LOGGING: dict[str, Any] = {
     "version": 1,
     "disable_existing_loggers": False,
     # The handler's level filters records propagated from Django's and daphne's own
@@ -249,11 +253,21 @@ LOGGING = {
         "console": {
             "class": "logging.StreamHandler",
             "level": os.environ.get("DJANGO_LOG_LEVEL", "WARNING"),
-        }
+        },
+        "transport": {"class": "logging.StreamHandler", "level": "INFO"},
     },
     "root": {
         "handlers": ["console"],
         "level": os.environ.get("DJANGO_LOG_LEVEL", "WARNING"),
+    },
+    # The start-up line naming the active WebSocket transport (and the first
+    # connection's) is shown whatever the level.
+    "loggers": {
+        "site_config.realtime.transports": {
+            "handlers": ["transport"],
+            "level": "INFO",
+            "propagate": False,
+        }
     },
 }
 
@@ -263,6 +277,18 @@ PARLOUR_MAX_FRAME_BYTES = 64 * 1024
 PARLOUR_WS_MAX_BACKLOG_BYTES = int(
     os.environ.get("PARLOUR_WS_MAX_BACKLOG_BYTES", 1024 * 1024)
 )
+# Under daphne, write hub frames straight to the socket (site_config/realtime/
+# transports.py, docs/adr/0002-daphne-direct-write.md); 0 turns that path off.
+PARLOUR_WS_DIRECT_WRITE = env_bool("PARLOUR_WS_DIRECT_WRITE", True)
+# Presence (site_config/realtime/presence.py): each process refreshes its sockets'
+# rows this often; a row older than the TTL (three missed beats) no longer counts.
+PARLOUR_PRESENCE_HEARTBEAT_SECONDS = float(
+    os.environ.get("PARLOUR_PRESENCE_HEARTBEAT_SECONDS") or 10
+)
+PARLOUR_PRESENCE_TTL_SECONDS = float(
+    os.environ.get("PARLOUR_PRESENCE_TTL_SECONDS")
+    or 3 * PARLOUR_PRESENCE_HEARTBEAT_SECONDS
+)
 
 # App limits and timings. Defaults and meaning live in chat/conf.py, chess/conf.py
 # and roulette/conf.py; the environment may override them (an operator's table
@@ -271,10 +297,7 @@ NUMERIC_TUNABLES = (
     "CHAT_FLOOD_COUNT",
     "CHAT_FLOOD_SECONDS",
     "CHAT_TYPING_INTERVAL",
-    "CHAT_PRESENCE_HEARTBEAT",
-    "CHAT_PRESENCE_TTL",
     "CHESS_GONE_CLAIM_SECONDS",
-    "CHESS_PRESENCE_HEARTBEAT_SECONDS",
     "ROULETTE_STARTING_BANKROLL",
 )
 for _name in NUMERIC_TUNABLES:

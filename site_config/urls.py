@@ -1,18 +1,15 @@
-"""URL configuration: site pages, accounts, admin and one include per app."""
+"""URL configuration: site pages, visitors' pages, admin and one include per app."""
 
 from django.contrib import admin
 from django.urls import include, path
 
-from site_config import views
+from site_config import home
 
 urlpatterns = [
-    path("", views.home, name="home"),
-    path("name/", views.choose_name, name="choose_name"),
-    path("accounts/signup/", views.sign_up, name="signup"),
-    path("accounts/login/", views.LoginView.as_view(), name="login"),
-    path("accounts/logout/", views.LogoutView.as_view(), name="logout"),
-    path("healthz", views.health, name="health"),
-    path("favicon.ico", views.favicon),
+    path("", home.home, name="home"),
+    path("", include("site_config.visitors.urls")),
+    path("healthz", home.health, name="health"),
+    path("favicon.ico", home.favicon),
     path("chat/", include("chat.urls")),
     path("roulette/", include("roulette.urls")),
     path("chess/", include("chess.urls")),

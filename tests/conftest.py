@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import shutil
 import socket
+import urllib.parse
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -36,7 +37,7 @@ def in_memory_channel_layer(settings: Any) -> None:
     """In-process tests use the in-memory layer whatever REDIS_URL says."""
     settings.CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "site_config.layers.InMemoryChannelLayer",
+            "BACKEND": "channels.layers.InMemoryChannelLayer",
             "CONFIG": {"capacity": 1000},
         }
     }
@@ -222,7 +223,7 @@ def make_session() -> Callable[..., str]:
     """
     from django.contrib.sessions.backends.db import SessionStore
 
-    from site_config.identity import SESSION_NAME_KEY, guest_name_claim
+    from site_config.visitors.identity import SESSION_NAME_KEY, guest_name_claim
 
     def make(name: str | None = None) -> str:
         session = SessionStore()
@@ -253,19 +254,54 @@ def communicator() -> Callable[..., Any]:
     return make
 
 
+# The Redis database the test cache may flush (never the one an operator uses).
+TEST_REDIS_DB = 15
+
+
+def test_redis_cache_url(redis_url: str) -> str:
+    """`redis_url` pointed at TEST_REDIS_DB: clearing the test cache flushes it."""
+    parts = urllib.parse.urlsplit(redis_url)
+    return urllib.parse.urlunsplit(parts._replace(path=f"/{TEST_REDIS_DB}"))
+
+
 def pytest_configure(config: pytest.Config) -> None:
-    """In this process, connections close at the end of each use, as Django's test
-    tools expect: a connection kept by a worker thread (CONN_MAX_AGE) would outlive
-    its test's database access. Live daphne servers run the real settings."""
+    """The cache follows the mode under test: Redis in the scaled CI leg
+    (REDIS_URL set), the process's memory otherwise. Tests clear it, so in Redis it
+    is a database of its own. Database settings, CONN_MAX_AGE included, are the
+    real ones."""
     from django.conf import settings
 
-    for database in settings.DATABASES.values():
-        database["CONN_MAX_AGE"] = 0
-    # The process's own cache, whatever REDIS_URL says: tests clear it, and
-    # clearing a Redis cache flushes its whole database.
-    settings.CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
-    }
+    redis_url = os.environ.get("REDIS_URL")
+    if redis_url:
+        settings.CACHES = {
+            "default": {
+                "BACKEND": "django.core.cache.backends.redis.RedisCache",
+                "LOCATION": test_redis_cache_url(redis_url),
+                "KEY_PREFIX": "parlour-test",
+            }
+        }
+    else:
+        settings.CACHES = {
+            "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+        }
+
+
+@pytest.fixture(autouse=True)
+def close_thread_connections() -> Iterator[None]:
+    """After each test, close the connections that threads keep (CONN_MAX_AGE, as
+    in production): the socket paths' database threads, and asgiref's thread, where
+    database_sync_to_async calls and session reads run. Left open, they outlive the
+    test's database access (a later test without it fails when Channels checks
+    them) and keep PostgreSQL from dropping the test database."""
+    yield
+    from asgiref.sync import SyncToAsync
+    from django.db import connections
+
+    from site_config.realtime.tasks import DatabaseThread
+
+    for thread in DatabaseThread.instances:
+        thread.close_connection()
+    SyncToAsync.single_thread_executor.submit(connections.close_all).result()
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[Any]) -> None:

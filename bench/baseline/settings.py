@@ -16,7 +16,10 @@ ROOT_URLCONF = "bench.baseline.urls"
 ASGI_APPLICATION = "bench.baseline.asgi.application"
 DATABASES: dict = {}
 USE_TZ = True
-PARLOUR_MAX_FRAME_BYTES = 64 * 1024  # read by the hub consumer only
+# Read by the hub consumer (site_config.realtime) only.
+PARLOUR_MAX_FRAME_BYTES = 64 * 1024
+PARLOUR_WS_MAX_BACKLOG_BYTES = 1024 * 1024
+PARLOUR_WS_DIRECT_WRITE = os.environ.get("PARLOUR_WS_DIRECT_WRITE", "1") != "0"
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

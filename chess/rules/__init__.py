@@ -22,8 +22,8 @@ from chess.rules.game import (
     STALEMATE,
     THREEFOLD_REPETITION,
     Outcome,
-    perft,
 )
+from chess.rules.movegen import perft
 from chess.rules.moves import IllegalMoveError, Move, parse_square, square_name
 from chess.rules.pgn import board_from_pgn, parse_pgn_headers, parse_pgn_moves, to_pgn
 

@@ -1,18 +1,17 @@
-"""The chess position: legal moves, push/pop, FEN, SAN/UCI entry points and endings.
+"""The chess position: push/pop, FEN, SAN/UCI entry points and endings.
 
 ``Board`` is mutable (``push_uci``/``push_san``/``pop``) for speed; callers that hold a
 game should rebuild it from the stored start FEN and move list (``Board.from_moves``).
-Legal moves are generated directly (check masks and pin rays), never by playing each
-pseudo-legal move, and counted in bulk at perft leaves.
+Legal moves come from ``chess.rules.movegen``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 
-from chess.rules import tables as T
 from chess.rules.fen import (
     BISHOP,
+    BLACK,
     KING,
     KNIGHT,
     PAWN,
@@ -20,7 +19,11 @@ from chess.rules.fen import (
     QUEEN,
     ROOK,
     STARTING_FEN,
+    WHITE,
+    castling_rights,
+    en_passant_square,
     parse_fen,
+    place_pieces,
     placement_text,
 )
 from chess.rules.game import (
@@ -35,51 +38,32 @@ from chess.rules.game import (
     THREEFOLD_REPETITION,
     WHITE_WINS,
     Outcome,
+    cannot_mate,
 )
-from chess.rules.moves import (
-    SQUARE_NAMES,
-    IllegalMoveError,
-    Move,
-    parse_square,
+from chess.rules.movegen import (
+    attacked,
+    count_legal,
+    ep_possible,
+    legal_moves,
+    move_is_legal,
 )
+from chess.rules.moves import SQUARE_NAMES, IllegalMoveError, Move, parse_square
 from chess.rules.san import move_to_san, parse_san
+from chess.rules.tables import FULL, PAWN_ATTACKS
 
 __all__ = ["Board"]
 
-WHITE, BLACK = 0, 1
-_FULL = T.FULL
-_KNIGHT = T.KNIGHT_ATTACKS
-_KING = T.KING_ATTACKS
-_PAWN = T.PAWN_ATTACKS
-_DIAG_M = T.DIAG_MASKS
-_DIAG_A = T.DIAG_ATTACKS
-_RANK_M = T.RANK_MASKS
-_RANK_A = T.RANK_ATTACKS
-_FILE_M = T.FILE_MASKS
-_FILE_A = T.FILE_ATTACKS
-_BETWEEN = T.BETWEEN
-_ROOK_EMPTY = T.ROOK_EMPTY
-_BISHOP_EMPTY = T.BISHOP_EMPTY
-_NOT_A = T.NOT_FILE_A
-_NOT_H = T.NOT_FILE_H
-_RANK_3 = T.RANK_3
-_RANK_6 = T.RANK_6
-_RANK_7 = T.RANK_7
-_RANK_2 = T.RANK_2
-_BACK = T.BACK_RANKS
-
 _PROMO_TYPE = {"q": QUEEN, "r": ROOK, "b": BISHOP, "n": KNIGHT}
-_PROMOS = ("q", "r", "b", "n")
 
 _A1, _E1, _H1, _A8, _E8, _H8 = 0, 4, 7, 56, 60, 63
 # Castling rights that survive a move from or to a square (king/rook moved or taken).
-_CASTLE_KEEP = [_FULL] * 64
-_CASTLE_KEEP[_A1] = _FULL ^ (1 << _A1)
-_CASTLE_KEEP[_H1] = _FULL ^ (1 << _H1)
-_CASTLE_KEEP[_E1] = _FULL ^ (1 << _A1 | 1 << _H1)
-_CASTLE_KEEP[_A8] = _FULL ^ (1 << _A8)
-_CASTLE_KEEP[_H8] = _FULL ^ (1 << _H8)
-_CASTLE_KEEP[_E8] = _FULL ^ (1 << _A8 | 1 << _H8)
+_CASTLE_KEEP = [FULL] * 64
+_CASTLE_KEEP[_A1] = FULL ^ (1 << _A1)
+_CASTLE_KEEP[_H1] = FULL ^ (1 << _H1)
+_CASTLE_KEEP[_E1] = FULL ^ (1 << _A1 | 1 << _H1)
+_CASTLE_KEEP[_A8] = FULL ^ (1 << _A8)
+_CASTLE_KEEP[_H8] = FULL ^ (1 << _H8)
+_CASTLE_KEEP[_E8] = FULL ^ (1 << _A8 | 1 << _H8)
 # King destination -> (rook from, rook to) for castling.
 _CASTLE_ROOK = {6: (7, 5), 2: (0, 3), 62: (63, 61), 58: (56, 59)}
 
@@ -106,7 +90,6 @@ class Board:
         board.piece_at(square) / board.pieces()
         board.outcome() / board.is_checkmate() / board.is_stalemate()
         board.is_insufficient_material() / board.has_mating_material(colour)
-        board.is_game_over()
         board.can_claim_draw() / board.claim_draw_reason()
         board.pgn(headers, result=None) / board.copy()
 
@@ -196,422 +179,32 @@ class Board:
 
     def _set_fen(self, fen: str) -> None:
         fields = parse_fen(fen)
-        pt = [0] * 7
-        occ = [0, 0]
-        sq = [0] * 64
-        counts = [[0] * 7, [0] * 7]
-        for square, (piece, colour) in fields.pieces.items():
-            bit = 1 << square
-            pt[piece] |= bit
-            occ[colour] |= bit
-            sq[square] = piece
-            counts[colour][piece] += 1
-        for colour, name in ((WHITE, "white"), (BLACK, "black")):
-            kings = counts[colour][KING]
-            if kings != 1:
-                raise ValueError(
-                    f"invalid FEN: {name} must have exactly one king, found {kings}"
-                )
-            if counts[colour][PAWN] > 8:
-                raise ValueError(f"invalid FEN: {name} has more than 8 pawns")
-            if sum(counts[colour]) > 16:
-                raise ValueError(f"invalid FEN: {name} has more than 16 pieces")
-        if pt[PAWN] & _BACK:
-            raise ValueError("invalid FEN: pawns on the first or eighth rank")
-        self._pt, self._occ, self._sq = pt, occ, sq
-        self._turn = fields.turn
-        self._halfmove = fields.halfmove_clock
-        self._fullmove = fields.fullmove_number
-
-        them = fields.turn ^ 1
+        pt, occ, sq = place_pieces(fields)
+        turn = fields.turn
+        them = turn ^ 1
         their_king = (pt[KING] & occ[them]).bit_length() - 1
-        if self._attacked(their_king, fields.turn, occ[0] | occ[1], occ[fields.turn]):
+        if attacked(pt, their_king, turn, occ[0] | occ[1], occ[turn]):
             side = "white" if them == WHITE else "black"
             raise ValueError(f"invalid FEN: {side} is in check but it is not its move")
-
-        castling = 0
-        for right in fields.castling.replace("-", ""):
-            colour = WHITE if right.isupper() else BLACK
-            king_sq = _E1 if colour == WHITE else _E8
-            rook_sq = {"K": _H1, "Q": _A1, "k": _H8, "q": _A8}[right]
-            if not (
-                pt[KING] & occ[colour] & (1 << king_sq)
-                and pt[ROOK] & occ[colour] & (1 << rook_sq)
-            ):
-                raise ValueError(
-                    f"invalid FEN: castling right {right!r} needs the king on "
-                    f"{SQUARE_NAMES[king_sq]} and a rook on {SQUARE_NAMES[rook_sq]}"
-                )
-            castling |= 1 << rook_sq
+        castling = castling_rights(fields, pt, occ)
+        ep = en_passant_square(fields, pt, occ)
+        self._pt, self._occ, self._sq = pt, occ, sq
+        self._turn = turn
         self._castling = castling
-
-        self._ep = -1
-        ep = fields.ep_square
-        if ep is not None:
-            ep_name = SQUARE_NAMES[ep]
-            if fields.turn == WHITE:
-                expected_rank, pushed, origin, colour = 6, ep - 8, ep + 8, BLACK
-            else:
-                expected_rank, pushed, origin, colour = 3, ep + 8, ep - 8, WHITE
-            if ep >> 3 != expected_rank - 1:
-                mover = "white" if fields.turn == WHITE else "black"
-                raise ValueError(
-                    f"invalid FEN: en-passant square {ep_name} must be on rank "
-                    f"{expected_rank} when {mover} is to move"
-                )
-            occupied = occ[0] | occ[1]
-            if occupied & (1 << ep | 1 << origin) or not pt[PAWN] & occ[colour] & (
-                1 << pushed
-            ):
-                raise ValueError(
-                    f"invalid FEN: en-passant square {ep_name} does not follow a "
-                    f"double pawn push"
-                )
-            self._ep = ep if self._ep_possible(ep) else -1
-
-    # ----------------------------------------------------------- attack tests
-
-    def _attacked(self, sq: int, by: int, occ: int, them: int) -> bool:
-        """Is ``sq`` attacked by the pieces ``them`` (colour ``by``) given ``occ``?"""
-        pt = self._pt
-        if _KNIGHT[sq] & pt[KNIGHT] & them:
-            return True
-        if _KING[sq] & pt[KING] & them:
-            return True
-        if _PAWN[by ^ 1][sq] & pt[PAWN] & them:
-            return True
-        queens = pt[QUEEN]
-        rq = (pt[ROOK] | queens) & them
-        if (
-            rq
-            and (_RANK_A[sq][_RANK_M[sq] & occ] | _FILE_A[sq][_FILE_M[sq] & occ]) & rq
-        ):
-            return True
-        bq = (pt[BISHOP] | queens) & them
-        return bool(bq and _DIAG_A[sq][_DIAG_M[sq] & occ] & bq)
-
-    def _checkers_and_pins(self) -> tuple[int, int, int, dict[int, int]]:
-        """King square, checkers, pinned pieces and each pinned piece's allowed ray."""
-        c = self._turn
-        pt = self._pt
-        us = self._occ[c]
-        them = self._occ[c ^ 1]
-        occ = us | them
-        k = (pt[KING] & us).bit_length() - 1
-        queens = pt[QUEEN]
-        checkers = (_KNIGHT[k] & pt[KNIGHT] | _PAWN[c][k] & pt[PAWN]) & them
-        snipers = (
-            _ROOK_EMPTY[k] & (pt[ROOK] | queens)
-            | _BISHOP_EMPTY[k] & (pt[BISHOP] | queens)
-        ) & them
-        pinned = 0
-        rays: dict[int, int] = {}
-        between = _BETWEEN[k]
-        while snipers:
-            s = snipers & -snipers
-            snipers ^= s
-            line = between[s.bit_length() - 1]
-            b = line & occ
-            if not b:
-                checkers |= s
-            elif not b & (b - 1) and b & us:
-                pinned |= b
-                rays[b] = line | s
-        return k, checkers, pinned, rays
-
-    def _ep_capture_ok(self, frm: int, ep: int) -> bool:
-        """Does the en-passant capture frm->ep leave the mover's king safe?"""
-        c = self._turn
-        us = self._occ[c]
-        them = self._occ[c ^ 1]
-        captured = 1 << (ep - 8 if c == WHITE else ep + 8)
-        occ = ((us | them) ^ (1 << frm) ^ captured) | (1 << ep)
-        k = (self._pt[KING] & us).bit_length() - 1
-        return not self._attacked(k, c ^ 1, occ, them ^ captured)
-
-    def _ep_possible(self, ep: int) -> bool:
-        c = self._turn
-        pawns = _PAWN[c ^ 1][ep] & self._pt[PAWN] & self._occ[c]
-        while pawns:
-            s = pawns & -pawns
-            pawns ^= s
-            if self._ep_capture_ok(s.bit_length() - 1, ep):
-                return True
-        return False
+        # Kept only when the capture is legal, so that positions compare (repetition)
+        # and print (FEN) the same whichever way they were reached.
+        self._ep = ep if ep >= 0 and ep_possible(pt, occ, turn, ep) else -1
+        self._halfmove = fields.halfmove_clock
+        self._fullmove = fields.fullmove_number
 
     # ------------------------------------------------------- move generation
 
     def _legal(self) -> list[Move]:
-        c = self._turn
-        pt = self._pt
-        us = self._occ[c]
-        them = self._occ[c ^ 1]
-        occ = us | them
-        k, checkers, pinned, rays = self._checkers_and_pins()
-        moves: list[Move] = []
-        append = moves.append
-        attacked = self._attacked
-        by = c ^ 1
-
-        targets = _KING[k] & ~us
-        occ_nk = occ ^ (1 << k)
-        while targets:
-            s = targets & -targets
-            targets ^= s
-            to = s.bit_length() - 1
-            if not attacked(to, by, occ_nk, them):
-                append(Move(k, to))
-        if checkers:
-            if checkers & (checkers - 1):
-                return moves
-            target = _BETWEEN[k][checkers.bit_length() - 1] | checkers
-        else:
-            target = _FULL ^ us
-            cr = self._castling
-            if cr:
-                if c == WHITE:
-                    if (
-                        cr & 0x80
-                        and not occ & 0x60
-                        and not attacked(5, by, occ, them)
-                        and not attacked(6, by, occ, them)
-                    ):
-                        append(Move(4, 6))
-                    if (
-                        cr & 0x01
-                        and not occ & 0x0E
-                        and not attacked(3, by, occ, them)
-                        and not attacked(2, by, occ, them)
-                    ):
-                        append(Move(4, 2))
-                else:
-                    if (
-                        cr & (0x80 << 56)
-                        and not occ & (0x60 << 56)
-                        and not attacked(61, by, occ, them)
-                        and not attacked(62, by, occ, them)
-                    ):
-                        append(Move(60, 62))
-                    if (
-                        cr & (0x01 << 56)
-                        and not occ & (0x0E << 56)
-                        and not attacked(59, by, occ, them)
-                        and not attacked(58, by, occ, them)
-                    ):
-                        append(Move(60, 58))
-
-        bb = pt[KNIGHT] & us & ~pinned
-        while bb:
-            s = bb & -bb
-            bb ^= s
-            frm = s.bit_length() - 1
-            t = _KNIGHT[frm] & target
-            while t:
-                d = t & -t
-                t ^= d
-                append(Move(frm, d.bit_length() - 1))
-        queens = pt[QUEEN]
-        bb = (pt[BISHOP] | queens) & us
-        while bb:
-            s = bb & -bb
-            bb ^= s
-            frm = s.bit_length() - 1
-            t = _DIAG_A[frm][_DIAG_M[frm] & occ] & target
-            if s & pinned:
-                t &= rays[s]
-            while t:
-                d = t & -t
-                t ^= d
-                append(Move(frm, d.bit_length() - 1))
-        bb = (pt[ROOK] | queens) & us
-        while bb:
-            s = bb & -bb
-            bb ^= s
-            frm = s.bit_length() - 1
-            t = (
-                _RANK_A[frm][_RANK_M[frm] & occ] | _FILE_A[frm][_FILE_M[frm] & occ]
-            ) & target
-            if s & pinned:
-                t &= rays[s]
-            while t:
-                d = t & -t
-                t ^= d
-                append(Move(frm, d.bit_length() - 1))
-
-        pawns = pt[PAWN] & us
-        empty = _FULL ^ occ
-        free = pawns & ~pinned
-        if c == WHITE:
-            single = (free << 8) & empty
-            double = ((single & _RANK_3) << 8) & empty & target
-            single &= target
-            left = ((free & _NOT_A) << 7) & them & target
-            right = ((free & _NOT_H) << 9) & them & target
-            _add_pawn_moves(append, single, 8)
-            _add_pawn_moves(append, double, 16)
-            _add_pawn_moves(append, left, 7)
-            _add_pawn_moves(append, right, 9)
-        else:
-            single = (free >> 8) & empty
-            double = ((single & _RANK_6) >> 8) & empty & target
-            single &= target
-            left = ((free & _NOT_A) >> 9) & them & target
-            right = ((free & _NOT_H) >> 7) & them & target
-            _add_pawn_moves(append, single, -8)
-            _add_pawn_moves(append, double, -16)
-            _add_pawn_moves(append, left, -9)
-            _add_pawn_moves(append, right, -7)
-        bb = pawns & pinned
-        while bb:
-            s = bb & -bb
-            bb ^= s
-            frm = s.bit_length() - 1
-            t = _pawn_dests(s, c, empty, them) & target & rays[s]
-            while t:
-                d = t & -t
-                t ^= d
-                to = d.bit_length() - 1
-                if d & _BACK:
-                    for p in _PROMOS:
-                        append(Move(frm, to, p))
-                else:
-                    append(Move(frm, to))
-        ep = self._ep
-        if ep >= 0:
-            bb = _PAWN[c ^ 1][ep] & pawns
-            while bb:
-                s = bb & -bb
-                bb ^= s
-                frm = s.bit_length() - 1
-                if self._ep_capture_ok(frm, ep):
-                    append(Move(frm, ep))
-        return moves
+        return legal_moves(self._pt, self._occ, self._turn, self._castling, self._ep)
 
     def _count_legal(self) -> int:
         """The number of legal moves, counted without building them (perft leaves)."""
-        c = self._turn
-        pt = self._pt
-        us = self._occ[c]
-        them = self._occ[c ^ 1]
-        occ = us | them
-        k, checkers, pinned, rays = self._checkers_and_pins()
-        attacked = self._attacked
-        by = c ^ 1
-        n = 0
-
-        targets = _KING[k] & ~us
-        occ_nk = occ ^ (1 << k)
-        while targets:
-            s = targets & -targets
-            targets ^= s
-            if not attacked(s.bit_length() - 1, by, occ_nk, them):
-                n += 1
-        if checkers:
-            if checkers & (checkers - 1):
-                return n
-            target = _BETWEEN[k][checkers.bit_length() - 1] | checkers
-        else:
-            target = _FULL ^ us
-            cr = self._castling
-            if cr:
-                if c == WHITE:
-                    if (
-                        cr & 0x80
-                        and not occ & 0x60
-                        and not attacked(5, by, occ, them)
-                        and not attacked(6, by, occ, them)
-                    ):
-                        n += 1
-                    if (
-                        cr & 0x01
-                        and not occ & 0x0E
-                        and not attacked(3, by, occ, them)
-                        and not attacked(2, by, occ, them)
-                    ):
-                        n += 1
-                else:
-                    if (
-                        cr & (0x80 << 56)
-                        and not occ & (0x60 << 56)
-                        and not attacked(61, by, occ, them)
-                        and not attacked(62, by, occ, them)
-                    ):
-                        n += 1
-                    if (
-                        cr & (0x01 << 56)
-                        and not occ & (0x0E << 56)
-                        and not attacked(59, by, occ, them)
-                        and not attacked(58, by, occ, them)
-                    ):
-                        n += 1
-
-        bb = pt[KNIGHT] & us & ~pinned
-        while bb:
-            s = bb & -bb
-            bb ^= s
-            n += (_KNIGHT[s.bit_length() - 1] & target).bit_count()
-        queens = pt[QUEEN]
-        bb = (pt[BISHOP] | queens) & us
-        while bb:
-            s = bb & -bb
-            bb ^= s
-            frm = s.bit_length() - 1
-            t = _DIAG_A[frm][_DIAG_M[frm] & occ] & target
-            if s & pinned:
-                t &= rays[s]
-            n += t.bit_count()
-        bb = (pt[ROOK] | queens) & us
-        while bb:
-            s = bb & -bb
-            bb ^= s
-            frm = s.bit_length() - 1
-            t = (
-                _RANK_A[frm][_RANK_M[frm] & occ] | _FILE_A[frm][_FILE_M[frm] & occ]
-            ) & target
-            if s & pinned:
-                t &= rays[s]
-            n += t.bit_count()
-
-        pawns = pt[PAWN] & us
-        empty = _FULL ^ occ
-        free = pawns & ~pinned
-        if c == WHITE:
-            single = (free << 8) & empty
-            double = ((single & _RANK_3) << 8) & empty & target
-            single &= target
-            left = ((free & _NOT_A) << 7) & them & target
-            right = ((free & _NOT_H) << 9) & them & target
-            promoting = free & _RANK_7
-        else:
-            single = (free >> 8) & empty
-            double = ((single & _RANK_6) >> 8) & empty & target
-            single &= target
-            left = ((free & _NOT_A) >> 9) & them & target
-            right = ((free & _NOT_H) >> 7) & them & target
-            promoting = free & _RANK_2
-        n += single.bit_count() + double.bit_count() + left.bit_count()
-        n += right.bit_count()
-        if promoting:
-            n += 3 * (
-                (single & _BACK).bit_count()
-                + (left & _BACK).bit_count()
-                + (right & _BACK).bit_count()
-            )
-        bb = pawns & pinned
-        while bb:
-            s = bb & -bb
-            bb ^= s
-            t = _pawn_dests(s, c, empty, them) & target & rays[s]
-            n += t.bit_count() + 3 * (t & _BACK).bit_count()
-        ep = self._ep
-        if ep >= 0:
-            bb = _PAWN[c ^ 1][ep] & pawns
-            while bb:
-                s = bb & -bb
-                bb ^= s
-                if self._ep_capture_ok(s.bit_length() - 1, ep):
-                    n += 1
-        return n
+        return count_legal(self._pt, self._occ, self._turn, self._castling, self._ep)
 
     # ------------------------------------------------------------ make/unmake
 
@@ -654,7 +247,7 @@ class Board:
             halfmove = 0
             if to - frm == 16 or frm - to == 16:
                 mid = (frm + to) >> 1
-                if _PAWN[c][mid] & pt[PAWN] & occ[c ^ 1]:
+                if PAWN_ATTACKS[c][mid] & pt[PAWN] & occ[c ^ 1]:
                     ep = mid
             elif to == self._ep:
                 cap_sq = to - 8 if c == WHITE else to + 8
@@ -680,7 +273,7 @@ class Board:
             self._fullmove += 1
         self._turn = c ^ 1
         self._ep = ep
-        if ep >= 0 and not self._ep_possible(ep):
+        if ep >= 0 and not ep_possible(pt, occ, c ^ 1, ep):
             self._ep = -1
 
     def _pop(self) -> Move:
@@ -776,56 +369,20 @@ class Board:
             and promotion in (None, "q", "r", "b", "n")
         ):
             return False
-        c = self._turn
-        us = self._occ[c]
-        them = self._occ[c ^ 1]
-        occ = us | them
-        fb = 1 << frm
-        tb = 1 << to
-        if not us & fb or us & tb:
+        us = self._occ[self._turn]
+        if not us >> frm & 1 or us >> to & 1:
             return False
-        piece = self._sq[frm]
-        if piece == KING:
-            if promotion:
-                return False
-            if to - frm in (2, -2):
-                # Castling: rare enough to settle by the full list.
-                return Move(frm, to) in self._legal()
-            return bool(_KING[frm] & tb) and not self._attacked(
-                to, c ^ 1, occ ^ fb, them
-            )
-        if piece == PAWN:
-            if (promotion is not None) != bool(tb & _BACK):
-                return False
-            if to == self._ep:
-                return bool(_PAWN[c][frm] & tb) and self._ep_capture_ok(frm, to)
-            dests = _pawn_dests(fb, c, _FULL ^ occ, them)
-        else:
-            if promotion:
-                return False
-            if piece == KNIGHT:
-                dests = _KNIGHT[frm]
-            elif piece == BISHOP:
-                dests = _DIAG_A[frm][_DIAG_M[frm] & occ]
-            elif piece == ROOK:
-                dests = (
-                    _RANK_A[frm][_RANK_M[frm] & occ] | _FILE_A[frm][_FILE_M[frm] & occ]
-                )
-            else:
-                dests = (
-                    _DIAG_A[frm][_DIAG_M[frm] & occ]
-                    | _RANK_A[frm][_RANK_M[frm] & occ]
-                    | _FILE_A[frm][_FILE_M[frm] & occ]
-                )
-        if not dests & tb:
-            return False
-        k, checkers, pinned, rays = self._checkers_and_pins()
-        if checkers:
-            if checkers & (checkers - 1):
-                return False
-            if not tb & (_BETWEEN[k][checkers.bit_length() - 1] | checkers):
-                return False
-        return not fb & pinned or bool(tb & rays[fb])
+        return move_is_legal(
+            self._pt,
+            self._occ,
+            self._turn,
+            self._castling,
+            self._ep,
+            self._sq[frm],
+            frm,
+            to,
+            promotion,
+        )
 
     def parse_uci(self, uci: str) -> Move:
         """The legal move for UCI text; IllegalMoveError if malformed or illegal."""
@@ -882,7 +439,7 @@ class Board:
         us = self._occ[c]
         k = (self._pt[KING] & us).bit_length() - 1
         them = self._occ[c ^ 1]
-        if self._attacked(k, c ^ 1, us | them, them):
+        if attacked(self._pt, k, c ^ 1, us | them, them):
             return SQUARE_NAMES[k]
         return None
 
@@ -916,29 +473,14 @@ class Board:
         return not self.is_check() and not self._count_legal()
 
     def has_mating_material(self, colour: str) -> bool:
-        """Whether `colour` ("w" or "b") still has material that could mate.
+        """Whether ``colour`` ("w" or "b") still has material that could mate.
 
-        The one-sided half of SPEC §3's insufficient-material rule (the usual
-        approximation, as python-chess's ``has_insufficient_material(color)``). A
-        side cannot mate when it has no pawns, rooks or queens and either
-
-        * only its king (a bare king), or
-        * its king and exactly one knight, while the opponent has nothing but its
-          king and queens (a queen hemming its own king in is next to it, and so
-          can always take the checking knight), or
-        * its king and bishops all on one square colour, while no pawn or knight is
-          on the board and no bishop of the other square colour exists (a rook or
-          queen hemming the checked king in can always step into the check line).
-
-        Everything else counts as mating material, even where a mate needs the
-        opponent's help (K+N against K+R, say). So the test never calls a side
-        unable to mate while some series of legal moves could mate (FIDE's timeout
-        rule), though it misses some dead positions (locked pawns, say).
-
-        Used to score a flag: a side that runs out of time loses, unless the
-        opponent cannot mate, which is a draw (SPEC §3: a flag against a bare king
-        is a draw). ``is_insufficient_material()`` is true when neither
-        side can mate. Raises ``ValueError`` for any colour other than "w" or "b".
+        Decides a flag: a side that runs out of time loses, unless the opponent cannot
+        mate, which is a draw (a flag against a bare king, say). The rule is the usual
+        approximation, which never calls a side unable to mate while some series of
+        legal moves could mate; ``chess.rules.game.cannot_mate`` spells it out.
+        ``is_insufficient_material()`` is true when neither side can mate. Raises
+        ``ValueError`` for any colour other than "w" or "b".
         """
         if colour == "w":
             return not self._cannot_mate(WHITE)
@@ -947,23 +489,10 @@ class Board:
         raise ValueError(f'colour must be "w" or "b", not {colour!r}')
 
     def _cannot_mate(self, colour: int) -> bool:
-        pt = self._pt
-        own = self._occ[colour]
-        if own & (pt[PAWN] | pt[ROOK] | pt[QUEEN]):
-            return False
-        if own & pt[KNIGHT]:
-            # King and one knight, against nothing but a king and queens.
-            other = self._occ[colour ^ 1]
-            return own.bit_count() <= 2 and not other & ~(pt[KING] | pt[QUEEN])
-        bishops = pt[BISHOP]
-        if own & bishops:
-            same_colour = not bishops & T.DARK_SQUARES or not bishops & T.LIGHT_SQUARES
-            return bool(same_colour and not pt[PAWN] and not pt[KNIGHT])
-        return True
+        return cannot_mate(self._pt, self._occ, colour)
 
     def is_insufficient_material(self) -> bool:
-        """Neither side can mate (the usual approximation; see SPEC §3 and
-        ``has_mating_material``)."""
+        """Neither side can mate (the approximation of ``has_mating_material``)."""
         return self._cannot_mate(WHITE) and self._cannot_mate(BLACK)
 
     def _repetitions(self) -> int:
@@ -979,9 +508,6 @@ class Board:
             if (snap[1], snap[2][WHITE], snap[4], snap[5]) == key:
                 count += 1
         return count
-
-    def is_fivefold_repetition(self) -> bool:
-        return self._repetitions() >= 5
 
     def outcome(self) -> Outcome | None:
         """The automatic ending of the game, or None while it goes on.
@@ -1002,9 +528,6 @@ class Board:
         if self._halfmove >= 8 and self._repetitions() >= 5:
             return Outcome(FIVEFOLD_REPETITION, DRAW)
         return None
-
-    def is_game_over(self) -> bool:
-        return self.outcome() is not None
 
     def claim_draw_reason(self) -> str | None:
         """Why the side to move may claim a draw now, or None.
@@ -1060,32 +583,3 @@ _START_STATE: tuple[list[int], list[int], list[int]] | None = None
 _start = Board()
 _START_STATE = (_start._pt, _start._occ, _start._sq)
 del _start
-
-
-def _add_pawn_moves(append: Callable[[Move], None], dests: int, offset: int) -> None:
-    while dests:
-        d = dests & -dests
-        dests ^= d
-        to = d.bit_length() - 1
-        if d & _BACK:
-            for p in _PROMOS:
-                append(Move(to - offset, to, p))
-        else:
-            append(Move(to - offset, to))
-
-
-def _pawn_dests(pawn: int, c: int, empty: int, them: int) -> int:
-    """Push and capture squares of one pawn (bitboard), before pins and checks."""
-    if c == WHITE:
-        single = (pawn << 8) & empty
-        return (
-            single
-            | ((single & _RANK_3) << 8) & empty
-            | ((pawn & _NOT_A) << 7 | (pawn & _NOT_H) << 9) & them
-        )
-    single = (pawn >> 8) & empty
-    return (
-        single
-        | ((single & _RANK_6) >> 8) & empty
-        | ((pawn & _NOT_A) >> 9 | (pawn & _NOT_H) >> 7) & them
-    )

@@ -1,7 +1,9 @@
-"""FEN syntax: split a FEN string into checked fields, and format a placement.
+"""FEN: split a FEN string into checked fields, set up its pieces, format a placement.
 
-``parse_fen`` only checks the syntax of each field; ``Board.from_fen`` then checks that
-the position is possible (kings, checks, castling rights, en passant).
+``parse_fen`` only checks the syntax of each field. ``place_pieces``,
+``castling_rights`` and ``en_passant_square`` check that the position is possible as
+far as that needs no attack tables; ``Board.from_fen`` checks the rest (the side not to
+move must not be in check; an en-passant square is kept only if the capture is legal).
 """
 
 from __future__ import annotations
@@ -9,10 +11,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from chess.rules.moves import SQUARE_NAMES
+from chess.rules.tables import BACK_RANKS
 
 STARTING_FEN = "rnbqkbnr/pppppppp/8/8/8/8/PPPPPPPP/RNBQKBNR w KQkq - 0 1"
 
-# Piece types; index 0 means an empty square.
+# Colours, and piece types (index 0 means an empty square).
+WHITE, BLACK = 0, 1
 PAWN, KNIGHT, BISHOP, ROOK, QUEEN, KING = 1, 2, 3, 4, 5, 6
 PIECE_LETTERS = " pnbrqk"
 _PIECE_TYPES = {letter: i for i, letter in enumerate(PIECE_LETTERS) if i}
@@ -72,7 +76,7 @@ def parse_fen(fen: str) -> FenFields:
         )
     return FenFields(
         pieces=pieces,
-        turn=0 if turn == "w" else 1,
+        turn=WHITE if turn == "w" else BLACK,
         castling=castling,
         ep_square=ep_square,
         halfmove_clock=int(halfmove),
@@ -108,7 +112,7 @@ def _parse_placement(placement: str) -> dict[int, tuple[int, int]]:
                     f"invalid FEN: bad piece character {ch!r} in rank {rank + 1}"
                 )
             if file < 8:
-                pieces[rank * 8 + file] = (piece_type, 0 if ch.isupper() else 1)
+                pieces[rank * 8 + file] = (piece_type, WHITE if ch.isupper() else BLACK)
             file += 1
         if file != 8:
             raise ValueError(
@@ -116,6 +120,95 @@ def _parse_placement(placement: str) -> dict[int, tuple[int, int]]:
                 f"squares, expected 8"
             )
     return pieces
+
+
+def place_pieces(fields: FenFields) -> tuple[list[int], list[int], list[int]]:
+    """Bitboards by piece type and by colour, and the mailbox, of ``fields``.
+
+    ValueError unless each side has one king, at most 8 pawns and at most 16 pieces,
+    and no pawn stands on the first or eighth rank.
+    """
+    pt = [0] * 7
+    occ = [0, 0]
+    sq = [0] * 64
+    counts = [[0] * 7, [0] * 7]
+    for square, (piece, colour) in fields.pieces.items():
+        bit = 1 << square
+        pt[piece] |= bit
+        occ[colour] |= bit
+        sq[square] = piece
+        counts[colour][piece] += 1
+    for colour, name in ((WHITE, "white"), (BLACK, "black")):
+        kings = counts[colour][KING]
+        if kings != 1:
+            raise ValueError(
+                f"invalid FEN: {name} must have exactly one king, found {kings}"
+            )
+        if counts[colour][PAWN] > 8:
+            raise ValueError(f"invalid FEN: {name} has more than 8 pawns")
+        if sum(counts[colour]) > 16:
+            raise ValueError(f"invalid FEN: {name} has more than 16 pieces")
+    if pt[PAWN] & BACK_RANKS:
+        raise ValueError("invalid FEN: pawns on the first or eighth rank")
+    return pt, occ, sq
+
+
+# Castling letter -> (colour, king's home square, rook's home square).
+_CASTLING_HOMES = {
+    "K": (WHITE, 4, 7),
+    "Q": (WHITE, 4, 0),
+    "k": (BLACK, 60, 63),
+    "q": (BLACK, 60, 56),
+}
+
+
+def castling_rights(fields: FenFields, pt: list[int], occ: list[int]) -> int:
+    """The castling rights as the bits of the rooks' home squares.
+
+    ValueError unless the king and the rook of each right are on their home squares.
+    """
+    castling = 0
+    for right in fields.castling.replace("-", ""):
+        colour, king_sq, rook_sq = _CASTLING_HOMES[right]
+        if not (
+            pt[KING] & occ[colour] & (1 << king_sq)
+            and pt[ROOK] & occ[colour] & (1 << rook_sq)
+        ):
+            raise ValueError(
+                f"invalid FEN: castling right {right!r} needs the king on "
+                f"{SQUARE_NAMES[king_sq]} and a rook on {SQUARE_NAMES[rook_sq]}"
+            )
+        castling |= 1 << rook_sq
+    return castling
+
+
+def en_passant_square(fields: FenFields, pt: list[int], occ: list[int]) -> int:
+    """The en-passant square, or -1 if none.
+
+    ValueError unless it is just behind a pawn of the side not to move that could have
+    come from two squares further back (both squares empty).
+    """
+    ep = fields.ep_square
+    if ep is None:
+        return -1
+    ep_name = SQUARE_NAMES[ep]
+    if fields.turn == WHITE:
+        expected_rank, pushed, origin, colour = 6, ep - 8, ep + 8, BLACK
+    else:
+        expected_rank, pushed, origin, colour = 3, ep + 8, ep - 8, WHITE
+    if ep >> 3 != expected_rank - 1:
+        mover = "white" if fields.turn == WHITE else "black"
+        raise ValueError(
+            f"invalid FEN: en-passant square {ep_name} must be on rank "
+            f"{expected_rank} when {mover} is to move"
+        )
+    occupied = occ[0] | occ[1]
+    if occupied & (1 << ep | 1 << origin) or not pt[PAWN] & occ[colour] & (1 << pushed):
+        raise ValueError(
+            f"invalid FEN: en-passant square {ep_name} does not follow a "
+            f"double pawn push"
+        )
+    return ep
 
 
 def placement_text(squares: list[int], white: int) -> str:

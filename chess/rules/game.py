@@ -1,4 +1,4 @@
-"""Game endings (``Outcome``) and ``perft``, the move-path count that checks the rules.
+"""Game endings: the ``Outcome`` of a game, its terminations, and mating material.
 
 ``Board.outcome()`` reports the automatic endings (checkmate, stalemate, insufficient
 material, fivefold repetition, seventy-five-move rule); ``Board.claim_draw_reason()``
@@ -8,10 +8,10 @@ reports the claimable ones (threefold repetition, fifty-move rule).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Final
+from typing import Final
 
-if TYPE_CHECKING:
-    from chess.rules.board import Board
+from chess.rules.fen import BISHOP, KING, KNIGHT, PAWN, QUEEN, ROOK
+from chess.rules.tables import DARK_SQUARES, LIGHT_SQUARES
 
 CHECKMATE: Final = "checkmate"
 STALEMATE: Final = "stalemate"
@@ -43,32 +43,34 @@ class Outcome:
         return None
 
 
-def perft(board: Board, depth: int) -> int:
-    """Count the leaf nodes of the legal move tree of ``board`` to ``depth`` plies.
+def cannot_mate(pt: list[int], occ: list[int], colour: int) -> bool:
+    """Whether ``colour`` lacks the material to mate, given the board's bitboards.
 
-    Leaves are counted in bulk (the legal moves of a depth-1 node are counted, not
-    played). The board is left as it was.
+    The usual approximation, one side at a time (as python-chess's
+    ``has_insufficient_material(color)``). A side cannot mate when it has no pawns,
+    rooks or queens and either
+
+    * only its king (a bare king), or
+    * its king and exactly one knight, while the opponent has nothing but its king and
+      queens (a queen hemming its own king in is next to it, and so can always take
+      the checking knight), or
+    * its king and bishops all on one square colour, while no pawn or knight is on the
+      board and no bishop of the other square colour exists (a rook or queen hemming
+      the checked king in can always step into the check line).
+
+    Everything else counts as mating material, even where a mate needs the opponent's
+    help (K+N against K+R, say). So a side is never called unable to mate while some
+    series of legal moves could mate (FIDE's rule for a flag), though some dead
+    positions (locked pawns, say) are missed.
     """
-    if depth < 1:
-        return 1
-    if depth == 1:
-        return board._count_legal()
-    return _perft(board, depth)
-
-
-def _perft(board: Board, depth: int) -> int:
-    push = board._push
-    pop = board._pop
-    nodes = 0
-    if depth == 2:
-        count = board._count_legal
-        for move in board._legal():
-            push(move)
-            nodes += count()
-            pop()
-    else:
-        for move in board._legal():
-            push(move)
-            nodes += _perft(board, depth - 1)
-            pop()
-    return nodes
+    own = occ[colour]
+    if own & (pt[PAWN] | pt[ROOK] | pt[QUEEN]):
+        return False
+    if own & pt[KNIGHT]:
+        other = occ[colour ^ 1]
+        return own.bit_count() <= 2 and not other & ~(pt[KING] | pt[QUEEN])
+    bishops = pt[BISHOP]
+    if own & bishops:
+        same_colour = not bishops & DARK_SQUARES or not bishops & LIGHT_SQUARES
+        return bool(same_colour and not pt[PAWN] and not pt[KNIGHT])
+    return True

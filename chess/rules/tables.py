@@ -13,12 +13,8 @@ FILE_H = FILE_A << 7
 NOT_FILE_A = FULL ^ FILE_A
 NOT_FILE_H = FULL ^ FILE_H
 RANK_1 = 0xFF
-RANK_2 = RANK_1 << 8
 RANK_3 = RANK_1 << 16
-RANK_4 = RANK_1 << 24
-RANK_5 = RANK_1 << 32
 RANK_6 = RANK_1 << 40
-RANK_7 = RANK_1 << 48
 RANK_8 = RANK_1 << 56
 BACK_RANKS = RANK_1 | RANK_8
 LIGHT_SQUARES = 0x55AA55AA55AA55AA
@@ -118,16 +114,6 @@ FILE_MASKS, FILE_ATTACKS = _sliding_table(((0, 1), (0, -1)), drop_edges=False)
 
 BISHOP_EMPTY = [_slide(sq, 0, _BISHOP_DIRS) for sq in range(64)]
 ROOK_EMPTY = [_slide(sq, 0, _ROOK_DIRS) for sq in range(64)]
-
-
-def bishop_attacks(sq: int, occ: int) -> int:
-    return DIAG_ATTACKS[sq][DIAG_MASKS[sq] & occ]
-
-
-def rook_attacks(sq: int, occ: int) -> int:
-    return (
-        RANK_ATTACKS[sq][RANK_MASKS[sq] & occ] | FILE_ATTACKS[sq][FILE_MASKS[sq] & occ]
-    )
 
 
 def _between(a: int, b: int) -> int:

@@ -1,44 +1,22 @@
-"""Template helpers for the roulette pages.
-
-The betting layout (about 160 spot buttons) is the same markup for every visitor of a
-wheel except for the chips on spots and the winning number. ``betting_layout`` renders
-the ``layout`` partial of ``roulette/table.html`` once per wheel, with ``spot_button``
-and ``win_mark`` leaving a marked slot where per-visitor content goes, and caches the
-result as static pieces; each page then only joins those pieces, filling the few slots
-that have chips. Profiling showed the layout loop was most of the table page's time.
-"""
+"""Template helpers for the roulette pages: the betting layout, signed results and
+the table's form URLs."""
 
 from __future__ import annotations
 
-import threading
-import weakref
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
+from types import MappingProxyType
+from typing import Any, NamedTuple
 
 from django import template
-from django.template.loader import get_template
 from django.urls import get_script_prefix, reverse
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
-from roulette.wheel import Layout, Spot
+from roulette.layout import Spot, layout
 
 register = template.Library()
-
-LAYOUT_PARTIAL = "roulette/table.html#layout"
-# Context key set only while the layout partial is compiled; its value collects slots.
-_SLOTS = "_roulette_layout_slots"
-# Marks a slot in the compiled markup; never part of real template output.
-_MARK = "\x00"
-WIN_CLASS = " rl-win"
-ButtonArgs = tuple[Spot, str, str, str, str]
-
-
-@register.filter
-def stake_on(on_spot: dict[str, int], spot: str) -> int:
-    """Chips on ``spot``, 0 when none: ``{{ state.on_spot|stake_on:spot.spot }}``."""
-    return on_spot.get(spot, 0) if isinstance(on_spot, dict) else 0
 
 
 @register.filter
@@ -53,145 +31,185 @@ def signed(value: int) -> str:
     return "0"
 
 
-@register.simple_tag(takes_context=True)
-def spot_button(
-    context: template.Context,
-    spot: Spot,
-    css: str,
-    text: object = "",
-    row: object = "",
-    col: object = "",
-) -> str:
-    """One clickable spot of the layout: a submit button named ``spot``.
+# --- The betting layout -------------------------------------------------------
+#
+# About 160 spot buttons, built in Python. Everything that depends on the wheel only
+# (the cells, the buttons' classes, data attributes, accessible names and label
+# texts) is built and escaped once per wheel. A request joins those pieces, swapping
+# in the few buttons that hold chips and the winning number's cell.
 
-    Built in Python rather than with an included template because the layout has
-    about 160 of them. While ``betting_layout`` compiles the layout it leaves a slot
-    instead; otherwise it reads the chips from ``state.on_spot``.
+
+class _Button(NamedTuple):
+    """A spot button's escaped markup around the parts that depend on the visitor:
+    ``head`` + [`` has-stake``] + ``label`` + [``, N chips on it``] + ``tail`` +
+    [the stake] + ``</button>``."""
+
+    index: int  # where the button sits in LayoutMarkup.pieces
+    head: SafeString  # '<button ... class="rl-num rl-red'
+    label: SafeString  # '" aria-label="Straight 17, pays 35 to 1'
+    tail: SafeString  # '" title="Straight 17" data-row="6" data-col="2">17'
+
+    def with_stake(self, amount: int) -> SafeString:
+        return format_html(
+            '{} has-stake{}, {} chips on it{}<span class="rl-stake" '
+            'aria-hidden="true">{}</span></button>',
+            self.head,
+            self.label,
+            amount,
+            self.tail,
+            amount,
+        )
+
+
+@dataclass(frozen=True)
+class LayoutMarkup:
+    """The betting layout of one wheel as escaped pieces of markup.
+
+    ``"".join(pieces)`` is the layout with no chips and no winning number. Each
+    button is a piece of its own (``buttons`` gives its index by spot), and so is
+    the opening tag of each number's cell (``win_cells`` gives its index and the
+    tag marked ``rl-win``, by pocket).
     """
-    args = (spot, css, str(text), str(row), str(col))
-    slots = context.get(_SLOTS)
-    if slots is not None:
-        slots.append(("spot", args))
-        return mark_safe(_MARK)
-    state = context.get("state")
-    on_spot = getattr(state, "on_spot", None) or {}
-    amount = on_spot.get(spot.spot, 0)
-    if not amount:
-        return _empty_button(*args)
-    return _button(*args, amount)
+
+    pieces: tuple[SafeString, ...]
+    buttons: Mapping[str, _Button]
+    win_cells: Mapping[str, tuple[int, SafeString]]
+
+    def render(self, on_spot: Mapping[str, int], winning: str | None) -> SafeString:
+        if not on_spot and winning is None:
+            return mark_safe("".join(self.pieces))
+        pieces = list(self.pieces)
+        for spot, amount in on_spot.items():
+            button = self.buttons.get(spot)
+            if button is not None and amount:
+                pieces[button.index] = button.with_stake(amount)
+        cell = self.win_cells.get(winning) if winning is not None else None
+        if cell is not None:
+            pieces[cell[0]] = cell[1]
+        return mark_safe("".join(pieces))
 
 
-@register.simple_tag(takes_context=True)
-def win_mark(context: template.Context, number: object) -> str:
-    """`` rl-win`` on the layout cell of the last spin's winning number."""
-    slots = context.get(_SLOTS)
-    if slots is not None:
-        slots.append(("win", str(number)))
-        return mark_safe(_MARK)
-    last_spin = getattr(context.get("state"), "last_spin", None)
-    return WIN_CLASS if last_spin and last_spin.pocket.pocket == str(number) else ""
+class _Builder:
+    """Collects the pieces of a LayoutMarkup in page order."""
+
+    def __init__(self) -> None:
+        self.pieces: list[SafeString] = []
+        self.buttons: dict[str, _Button] = {}
+        self.win_cells: dict[str, tuple[int, SafeString]] = {}
+
+    def add(self, markup: SafeString) -> None:
+        self.pieces.append(markup)
+
+    def win_cell(self, pocket: str, plain: SafeString, marked: SafeString) -> None:
+        self.win_cells[pocket] = (len(self.pieces), marked)
+        self.pieces.append(plain)
+
+    def button(
+        self, spot: Spot, css: str, text: object = "", row: object = "", col: object = ""
+    ) -> None:
+        """A submit button named ``spot``; ``row``/``col`` for the arrow keys."""
+        # str(): the zeros sit in row 0, which still gets its data-row.
+        position = (
+            format_html(' data-row="{}" data-col="{}"', row, col) if str(row) else ""
+        )
+        parts = _Button(
+            len(self.pieces),
+            format_html(
+                '<button type="submit" name="spot" value="{}" class="{}', spot.spot, css
+            ),
+            format_html('" aria-label="{}', spot.aria_label),
+            format_html('" title="{}"{}>{}', spot.label, position, text),
+        )
+        self.buttons[spot.spot] = parts
+        self.pieces.append(
+            mark_safe(parts.head + parts.label + parts.tail + "</button>")
+        )
+
+    def build(self) -> LayoutMarkup:
+        return LayoutMarkup(
+            tuple(self.pieces),
+            MappingProxyType(self.buttons),
+            MappingProxyType(self.win_cells),
+        )
+
+
+@lru_cache(maxsize=8)
+def layout_markup(wheel: str) -> LayoutMarkup:
+    """The escaped pieces of ``wheel``'s betting layout, built once per wheel."""
+    lay = layout(wheel)
+    b = _Builder()
+    b.add(
+        format_html(
+            '<div class="rl-layout rl-{}" role="group" aria-label="Betting layout" '
+            'aria-describedby="rl-hint">\n',
+            lay.wheel,
+        )
+    )
+    for col, zero in enumerate(lay.zeros, start=1):
+        b.add(format_html('<div class="rl-cell rl-zero rl-zero-{}">', col))
+        b.button(zero, "rl-num rl-green", zero.short, 0, col)
+        b.add(mark_safe("</div>\n"))
+    for row, cells in enumerate(lay.rows, start=1):
+        for col, cell in enumerate(cells, start=1):
+            opening = '<div class="rl-cell rl-c{}{}" style="grid-row: {}">'
+            b.win_cell(
+                str(cell.number),
+                format_html(opening, col, "", row + 1),
+                format_html(opening, col, " rl-win", row + 1),
+            )
+            b.button(cell.straight, f"rl-num rl-{cell.colour}", cell.number, row, col)
+            for edge, css in (
+                (cell.right, "rl-edge rl-right"),
+                (cell.below, "rl-edge rl-below"),
+                (cell.corner, "rl-edge rl-corner"),
+                (cell.street, "rl-edge rl-street"),
+                (cell.six_line, "rl-edge rl-six"),
+            ):
+                if edge is not None:
+                    b.button(edge, css)
+            b.add(mark_safe("</div>\n"))
+    for index, dozen in enumerate(lay.dozens, start=1):
+        b.add(format_html('<div class="rl-cell rl-dozen rl-dozen-{}">', index))
+        b.button(dozen, "rl-out", dozen.short)
+        b.add(mark_safe("</div>\n"))
+    for index, bet in enumerate(lay.even_money, start=1):
+        b.add(format_html('<div class="rl-cell rl-even rl-even-{}">', index))
+        b.button(bet, f"rl-out rl-{bet.kind}", bet.short)
+        b.add(mark_safe("</div>\n"))
+    for index, column in enumerate(lay.columns, start=1):
+        b.add(format_html('<div class="rl-cell rl-column rl-c{}">', index))
+        b.button(column, "rl-out", column.short)
+        b.add(mark_safe("</div>\n"))
+    b.add(
+        mark_safe(
+            '</div>\n<div class="rl-zero-bets" role="group" aria-label="Bets with '
+            'zero">\n<span class="muted">With zero:</span>\n'
+        )
+    )
+    for edge in lay.zero_edges:
+        b.button(edge, "rl-out rl-small", edge.label)
+        b.add(mark_safe("\n"))
+    b.add(mark_safe("</div>"))
+    return b.build()
+
+
+@register.simple_tag
+def betting_layout(state: Any) -> SafeString:
+    """The betting layout of ``state`` (a ``TableState``): every spot a submit button
+    named ``spot`` with the chips of ``state.on_spot`` on it, and the last spin's
+    winning number marked ``rl-win``; then the bets with zero."""
+    last_spin = state.last_spin
+    winning = last_spin.pocket.pocket if last_spin else None
+    return layout_markup(state.layout.wheel).render(state.on_spot, winning)
 
 
 @register.simple_tag
 def roulette_url(name: str) -> str:
     """``{% url 'roulette:<name>' %}`` for the table's forms, reversed once per script
-    prefix: the page has ten of them, and reversing them measured about a quarter of
-    its render time once the layout was cached."""
+    prefix: the page has ten of them."""
     return _reversed(f"roulette:{name}", get_script_prefix())
 
 
 @lru_cache(maxsize=64)
 def _reversed(view_name: str, script_prefix: str) -> str:
     return reverse(view_name)
-
-
-@register.simple_tag
-def betting_layout(state: Any) -> SafeString:
-    """The betting layout of ``state`` (a ``TableState``): the cached markup of its
-    wheel with this visitor's chips and the last winning number filled in."""
-    last_spin = state.last_spin
-    win = last_spin.pocket.pocket if last_spin else None
-    return _compiled_layout(state.layout).render(state.on_spot, win)
-
-
-@lru_cache(maxsize=1024)
-def _empty_button(spot: Spot, css: str, text: str, row: str, col: str) -> str:
-    return _button(spot, css, text, row, col, 0)
-
-
-def _button(spot: Spot, css: str, text: str, row: str, col: str, amount: int) -> str:
-    label = spot.aria_label + (f", {amount} chips on it" if amount else "")
-    stake = (
-        format_html('<span class="rl-stake" aria-hidden="true">{}</span>', amount)
-        if amount
-        else ""
-    )
-    position = format_html(' data-row="{}" data-col="{}"', row, col) if row else ""
-    return format_html(
-        '<button type="submit" name="spot" value="{}" class="{}{}" aria-label="{}" '
-        'title="{}"{}>{}{}</button>',
-        spot.spot,
-        css,
-        " has-stake" if amount else "",
-        label,
-        spot.label,
-        position,
-        text,
-        stake,
-    )
-
-
-@dataclass(frozen=True)
-class CompiledLayout:
-    """The layout as static pieces; slot pieces hold their no-chips default."""
-
-    pieces: tuple[str, ...]
-    spots: dict[str, list[tuple[int, ButtonArgs]]]
-    wins: dict[str, int]
-
-    def render(self, on_spot: dict[str, int], win: str | None) -> SafeString:
-        pieces = list(self.pieces)
-        for spot, amount in on_spot.items():
-            for index, args in self.spots.get(spot, ()) if amount else ():
-                pieces[index] = _button(*args, amount)
-        if win in self.wins:
-            pieces[self.wins[win]] = WIN_CLASS
-        return mark_safe("".join(pieces))  # pieces are escaped markup
-
-
-# Keyed by the loaded partial, so a template reloaded in development (a new object)
-# is compiled afresh; then by wheel.
-_compiled: weakref.WeakKeyDictionary[Any, dict[str, CompiledLayout]] = (
-    weakref.WeakKeyDictionary()
-)
-_compile_lock = threading.Lock()
-
-
-def _compiled_layout(layout: Layout) -> CompiledLayout:
-    partial = get_template(LAYOUT_PARTIAL)
-    key = getattr(partial, "template", partial)
-    cached = _compiled.get(key, {}).get(layout.wheel)
-    if cached is not None:
-        return cached
-    with _compile_lock:
-        slots: list[tuple[str, Any]] = []
-        html = partial.render({"layout": layout, _SLOTS: slots}).strip()
-        texts = html.split(_MARK)
-        if len(texts) != len(slots) + 1:
-            raise template.TemplateSyntaxError(
-                f"{LAYOUT_PARTIAL}: {len(slots)} slots but {len(texts) - 1} marks"
-            )
-        pieces: list[str] = [texts[0]]
-        spots: dict[str, list[tuple[int, ButtonArgs]]] = {}
-        wins: dict[str, int] = {}
-        for (kind, value), text in zip(slots, texts[1:], strict=True):
-            if kind == "spot":
-                spots.setdefault(value[0].spot, []).append((len(pieces), value))
-                pieces.append(_empty_button(*value))
-            else:
-                wins[value] = len(pieces)
-                pieces.append("")
-            pieces.append(text)
-        compiled = CompiledLayout(tuple(pieces), spots, wins)
-        _compiled.setdefault(key, {})[layout.wheel] = compiled
-    return compiled

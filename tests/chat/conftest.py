@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import pytest
@@ -10,7 +10,7 @@ from channels.db import database_sync_to_async
 
 from chat import services
 from chat.models import Room
-from site_config.identity import Identity
+from site_config.visitors.identity import Identity
 
 
 @pytest.fixture
@@ -68,13 +68,3 @@ def chat_client(live_client: Callable[..., Any]) -> Callable[[str], Any]:
         return client
 
     return make
-
-
-@pytest.fixture(autouse=True)
-def close_chat_writer_connection() -> Iterator[None]:
-    """The socket path writes on a thread with its own connection; close it after
-    each test so the test database can be flushed and dropped."""
-    yield
-    from chat import writer
-
-    writer.close_connection()

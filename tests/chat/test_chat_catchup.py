@@ -1,5 +1,5 @@
 """The room page's script in a real Chromium against a scripted socket: catch-up
-after (re)connects and the composer's pending sends.
+after (re)connects, and the composer's pending sends and their retries.
 
 The page comes from the live server; its room socket is answered by the test
 (Playwright's WebSocket routing), so frames can be ordered exactly as a busy room
@@ -59,6 +59,15 @@ class FakeRoomSocket:
         import json
 
         self.route.send(json.dumps(payload))
+
+    def sent_kinds(self, connection):
+        import json
+
+        return [
+            (number, json.loads(text).get("type"))
+            for number, text in self.sent
+            if number == connection
+        ]
 
     def frames(self, kind):
         import json
@@ -178,18 +187,25 @@ def test_the_cursor_follows_live_messages_only_once_caught_up_and_settled(
     }
 
 
-def test_a_refused_message_goes_back_even_with_another_one_in_flight(
-    daphne_server, new_page, chat_client
-):
-    page, fake = open_room(daphne_server, new_page, chat_client)
+def send_two(page, fake, *texts):
+    """Caught up, send two messages from the composer; the composer and the two
+    frames as the socket received them."""
     fake.send(backlog(0, [], has_more=False))
     box = page.get_by_label("Message", exact=True)
-    for text in ("first words", "second words"):
+    for text in texts:
         box.fill(text)
         box.press("Enter")
     fake.wait(lambda: len(fake.frames("message")) == 2)
     (_, first), (_, second) = fake.frames("message")
-    assert (first["body"], second["body"]) == ("first words", "second words")
+    assert [first["body"], second["body"]] == list(texts)
+    return box, first, second
+
+
+def test_a_refused_message_goes_back_even_with_another_one_in_flight(
+    daphne_server, new_page, chat_client
+):
+    page, fake = open_room(daphne_server, new_page, chat_client)
+    box, first, second = send_two(page, fake, "first words", "second words")
     assert first.get("client_id") and first.get("client_id") != second.get("client_id")
     # The second is stored and acknowledged; then the first is refused.
     fake.send({**message(7), "author": "Reader", "body": "second words"})
@@ -200,3 +216,36 @@ def test_a_refused_message_goes_back_even_with_another_one_in_flight(
     fake.send(refusal)
     expect(page.get_by_role("alert")).to_contain_text("Something went wrong")
     expect(box).to_have_value("first words")
+    # Sent again unchanged, it keeps its id: it may have been stored already.
+    box.press("Enter")
+    fake.wait(lambda: len(fake.frames("message")) == 3)
+    assert fake.frames("message")[2][1] == first
+    box.fill("other words")
+    box.press("Enter")
+    fake.wait(lambda: len(fake.frames("message")) == 4)
+    assert fake.frames("message")[3][1]["client_id"] not in {
+        first["client_id"],
+        second["client_id"],
+    }
+
+
+def test_unanswered_messages_are_sent_again_with_their_ids_after_a_reconnect(
+    daphne_server, new_page, chat_client
+):
+    page, fake = open_room(daphne_server, new_page, chat_client)
+    _, answered, lost = send_two(page, fake, "answered", "lost in transit")
+    fake.send({**message(7), "author": "Reader", "body": "answered"})
+    fake.send({"type": "sent", "client_id": answered["client_id"], "id": 7})
+    fake.route.close()  # before "lost in transit" was answered
+    fake.wait(lambda: len(fake.frames("message")) == 3)
+    # The new connection resumes first, then retries the unanswered one alone.
+    assert [kind for _, kind in fake.sent_kinds(connection=1)] == [
+        "resume",
+        "message",
+    ]
+    assert fake.frames("message")[2] == (1, lost)
+    fake.send({"type": "sent", "client_id": lost["client_id"], "id": 8})
+    fake.route.close()
+    fake.wait(lambda: len(fake.frames("resume")) == 3)
+    page.wait_for_timeout(200)
+    assert len(fake.frames("message")) == 3  # answered: not sent again

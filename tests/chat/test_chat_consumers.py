@@ -6,10 +6,11 @@ import json
 import pytest
 from channels.db import database_sync_to_async
 
-from chat import events, services
-from chat.models import Message, Presence
-from site_config import dbthread
-from site_config.identity import Identity
+from chat import services
+from chat.models import Message
+from site_config.realtime.models import Presence
+from site_config.realtime.tasks import background_tasks
+from site_config.visitors.identity import Identity
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -231,7 +232,6 @@ async def test_closing_a_room_tells_everyone_and_disconnects_them(lounge, chat_s
     bob = await chat_sockets(lounge.slug, "Bob")
     await frames_until(ann, "join", name="Bob")
     await database_sync_to_async(services.room_close)(room_id=lounge.pk)
-    await database_sync_to_async(events.closed_publish_sync)(lounge.pk)
     for ws in (ann, bob):
         assert (await ws.receive_json_from())["type"] == "closed"
         closing = await ws.receive_output()
@@ -242,10 +242,7 @@ async def test_deleting_a_message_removes_it_for_everyone(lounge, chat_sockets):
     ann = await chat_sockets(lounge.slug, "Ann")
     await ann.send_json_to({"type": "message", "body": "oops"})
     message_id = (await ann.receive_json_from())["id"]
-    pairs = await database_sync_to_async(services.message_delete)(
-        message_ids=[message_id]
-    )
-    await database_sync_to_async(events.deleted_publish_sync)(pairs)
+    await database_sync_to_async(services.message_delete)(message_ids=[message_id])
     assert await ann.receive_json_from() == {"type": "deleted", "id": message_id}
 
 
@@ -325,42 +322,50 @@ async def test_the_room_closing_task_is_kept_alive_until_it_is_done(
         await release.wait()
         await original(self)
 
+    def closing_tasks():
+        return [
+            task
+            for task in background_tasks
+            if task.get_coro().__name__ == "slow_close_room"
+        ]
+
     monkeypatch.setattr(consumers.ChatConsumer, "close_room", slow_close_room)
     ann = await chat_sockets(lounge.slug, "Ann")
-    await database_sync_to_async(events.closed_publish_sync)(lounge.pk)
+    await database_sync_to_async(services.room_close)(room_id=lounge.pk)
     assert (await ann.receive_json_from())["type"] == "closed"
     # Only a weak reference is kept by asyncio: the consumer holds a strong one.
-    (task,) = dbthread.background_tasks
+    (task,) = closing_tasks()
     assert not task.done()
     release.set()
     closing = await ann.receive_output()
     assert (closing["type"], closing["code"]) == ("websocket.close", 4410)
     await asyncio.sleep(0)
-    assert task.done() and not dbthread.background_tasks
+    assert task.done() and not closing_tasks()
 
 
-@pytest.mark.parametrize("failing", ["presence_enter", "presence_publish"])
+@pytest.mark.parametrize("failing", ["database", "channel layer"])
 async def test_a_failed_join_leaks_nothing_and_asks_the_client_to_retry(
     lounge, communicator, make_session, monkeypatch, failing
 ):
     from channels.layers import get_channel_layer
     from django.db import OperationalError
 
-    from chat import consumers
     from chat.models import room_group
-    from site_config.realtime import get_hub
+    from site_config.realtime import events, presence
+    from site_config.realtime.hub import get_hub
 
-    def database_down(*args, **kwargs):
-        raise OperationalError("the database is down")
+    if failing == "database":  # the presence row cannot be written
 
-    if failing == "presence_enter":
-        monkeypatch.setattr(services, "presence_enter", database_down)
+        def database_down(**kwargs):
+            raise OperationalError("the database is down")
+
+        monkeypatch.setattr(presence, "enter", database_down)
     else:  # the row is written, then announcing the join fails
 
-        async def layer_down(change):
+        async def layer_down(*args):
             raise OSError("the channel layer is down")
 
-        monkeypatch.setattr(events, "presence_publish", layer_down)
+        monkeypatch.setattr(events, "send", layer_down)
     ws = communicator(
         f"/ws/chat/{lounge.slug}/", await database_sync_to_async(make_session)("Ann")
     )
@@ -369,13 +374,37 @@ async def test_a_failed_join_leaks_nothing_and_asks_the_client_to_retry(
     frames = []
     while (frame := await ws.receive_output(timeout=2))["type"] == "websocket.send":
         frames.append(json.loads(frame["text"]))
-    assert frames[-1] == {
-        "type": "error",
-        "message": "The chat is unavailable right now; reconnecting shortly.",
-        "code": 4503,
-    }
+    assert frames == [
+        {
+            "type": "error",
+            "message": "The chat is unavailable right now; reconnecting shortly.",
+            "code": 4503,
+        }
+    ]
     assert (frame["type"], frame["code"]) == ("websocket.close", 4503)
     assert get_hub(get_channel_layer()).local_count(room_group(lounge.pk)) == 0
-    assert consumers.heartbeat().connections == {}
+    assert presence.tracker().connections == {}
     assert await database_sync_to_async(Presence.objects.count)() == 0
     await ws.disconnect()
+
+
+async def test_a_message_sent_again_with_its_client_id_is_stored_and_shown_once(
+    lounge, chat_sockets
+):
+    ann = await chat_sockets(lounge.slug, "Ann")
+    bob = await chat_sockets(lounge.slug, "Bob")
+    await frames_until(ann, "join", name="Bob")
+    retry = {"type": "message", "body": "only once", "client_id": "c-9"}
+    await ann.send_json_to(retry)
+    stored = await frames_until(ann, "message")
+    first = await frames_until(ann, "sent")
+    # A retry on a new connection (the first one dropped before its ack arrived).
+    again = await chat_sockets(lounge.slug, "Ann", session=ann.session_key)
+    await again.send_json_to(retry)
+    second = await frames_until(again, "sent")
+    assert first == second == {"type": "sent", "client_id": "c-9", "id": stored["id"]}
+    assert (await frames_until(bob, "message"))["id"] == stored["id"]
+    assert await bob.receive_nothing(timeout=0.1)  # broadcast once
+    assert await again.receive_nothing(timeout=0.1)
+    count = await database_sync_to_async(Message.objects.count)()
+    assert count == 1

@@ -18,7 +18,10 @@ from tests.support import ROOT, LiveClient, manage, recv_json, recv_until, serve
 pytestmark = pytest.mark.services
 
 # Presence expires in seconds here, so a killed process's ghosts go quickly.
-FAST_PRESENCE = {"CHAT_PRESENCE_HEARTBEAT": "0.5", "CHAT_PRESENCE_TTL": "3"}
+FAST_PRESENCE = {
+    "PARLOUR_PRESENCE_HEARTBEAT_SECONDS": "0.5",
+    "PARLOUR_PRESENCE_TTL_SECONDS": "3",
+}
 
 
 def named_client(server, name):
@@ -99,7 +102,7 @@ from django.core.exceptions import ValidationError
 from django.db import connection
 from chat import services
 from chat.models import Message
-from site_config.identity import Identity
+from site_config.visitors.identity import Identity
 
 room = services.room_create(name="Race", identity=Identity("k", "Host"))
 # Another process closes the room: its UPDATE holds the row, not yet committed.

@@ -1,5 +1,8 @@
-"""Chat services and selectors: rooms, messages, flood control and presence."""
+"""Chat services and selectors: rooms, messages, idempotent client ids, flood
+control, the events they publish, and the chat's use of shared presence."""
 
+import json
+from contextlib import contextmanager
 from datetime import timedelta
 
 import pytest
@@ -7,13 +10,34 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from chat import selectors, services
-from chat.models import Message, Presence, Room
-from site_config.identity import Identity
+from chat.models import LOBBY_GROUP, Message, Room, room_group
+from site_config.realtime import presence
+from site_config.realtime.events import collecting
+from site_config.realtime.models import Presence
+from site_config.visitors.identity import Identity
 
 pytestmark = pytest.mark.django_db
 
 ANN = Identity("session-ann", "Ann")
 BOB = Identity("session-bob", "Bob")
+
+
+@pytest.fixture
+def published(django_capture_on_commit_callbacks):
+    """`with published() as sent:` collects (group, event name, payload) for what
+    the block publishes, once its transaction commits."""
+
+    @contextmanager
+    def capture():
+        sent = []
+        with (
+            collecting() as outgoing,
+            django_capture_on_commit_callbacks(execute=True),
+        ):
+            yield sent
+        sent.extend((group, name, json.loads(frame)) for group, name, frame in outgoing)
+
+    return capture
 
 
 def test_room_create_makes_a_unique_slug(make_room):
@@ -61,7 +85,12 @@ def test_message_post_trims_persists_and_returns_the_wire_payload(make_room):
 
 @pytest.mark.parametrize(
     ("body", "error"),
-    [("", "Type a message"), (" \n\t ", "Type a message"), ("x" * 2001, "2000")],
+    [
+        ("", "Type a message"),
+        (" \n\t ", "Type a message"),
+        ("x" * 2001, "2000"),
+        ("nul \x00 byte", "Null characters are not allowed"),
+    ],
 )
 def test_message_post_validates_the_body(make_room, body, error):
     room = make_room()
@@ -136,102 +165,209 @@ def test_flood_wait_allows_five_per_window(settings):
     assert stamps == [101.0, 102.0, 103.0, 104.0]
 
 
-def test_presence_join_and_leave_count_people_not_tabs(make_room):
+def test_services_publish_their_events_once_committed(make_room, published):
     room = make_room()
-    first = services.presence_enter(room_id=room.pk, connection="c1", identity=ANN)
-    assert (first.joined, first.members) == (True, ["Ann"])
-    second_tab = services.presence_enter(room_id=room.pk, connection="c2", identity=ANN)
-    assert second_tab.joined is False
-    bob = services.presence_enter(room_id=room.pk, connection="c3", identity=BOB)
-    assert bob.members == ["Ann", "Bob"]
-    assert services.presence_leave(connection="c1").left is False
-    last = services.presence_leave(connection="c2")
-    assert (last.left, last.members, last.slug) == (True, ["Bob"], room.slug)
-    assert services.presence_leave(connection="c2") is None
+    group = room_group(room.pk)
+    with published() as sent:
+        message = services.message_post(room_id=room.pk, identity=ANN, body="hi")
+    assert sent == [(group, "chat.message", message)]
+    with published() as sent:
+        services.message_delete(message_ids=[message["id"]])
+    assert sent == [(group, "chat.deleted", {"type": "deleted", "id": message["id"]})]
+    with published() as sent:
+        services.room_close(room_id=room.pk)
+        services.room_close(room_id=room.pk)  # already closed: nothing to tell
+    closed = {"type": "closed", "message": "A moderator closed this room."}
+    assert sent == [(group, "chat.closed", closed)]
 
 
-def test_stale_presence_of_a_dead_process_is_ignored_then_swept(make_room, settings):
-    settings.CHAT_PRESENCE_TTL = 30
+def test_refused_messages_publish_nothing(make_room, published):
     room = make_room()
-    services.presence_enter(room_id=room.pk, connection="live", identity=ANN)
-    services.presence_enter(room_id=room.pk, connection="ghost", identity=BOB)
-    Presence.objects.filter(connection="ghost").update(
+    with published() as sent, pytest.raises(ValidationError):
+        services.message_post(room_id=room.pk, identity=ANN, body=" ")
+    assert sent == []
+
+
+def test_a_client_id_used_again_returns_the_original_and_stores_nothing(
+    make_room, published
+):
+    room, other = make_room("A"), make_room("B")
+    with published() as sent:
+        first = services.message_post(
+            room_id=room.pk, identity=ANN, body="once", client_id="c-1"
+        )
+        again = services.message_post(
+            room_id=room.pk, identity=ANN, body="once", client_id="c-1"
+        )
+    assert again == first
+    assert [name for _, name, _ in sent] == ["chat.message"]  # published once
+    assert Message.objects.get().client_id == "c-1"
+    # The id is the sender's own: someone else, or another room, may use it too.
+    bob = services.message_post(
+        room_id=room.pk, identity=BOB, body="x", client_id="c-1"
+    )
+    elsewhere = services.message_post(
+        room_id=other.pk, identity=ANN, body="y", client_id="c-1"
+    )
+    assert len({first["id"], bob["id"], elsewhere["id"]}) == 3
+
+
+def test_a_batch_with_duplicate_client_ids_stores_each_message_once(
+    make_room, published
+):
+    room = make_room()
+    original = services.message_post(
+        room_id=room.pk, identity=ANN, body="earlier", client_id="c-1"
+    )
+    drafts = [
+        services.MessageDraft(room.pk, ANN, "earlier", "c-1"),  # a retry
+        services.MessageDraft(room.pk, ANN, "new", "c-2"),
+        services.MessageDraft(room.pk, ANN, "new", "c-2"),  # retried in the batch
+        services.MessageDraft(room.pk, BOB, "no id"),
+    ]
+    with published() as sent:
+        results = services.message_post_batch(drafts=drafts)
+    assert results[0] == original
+    assert results[1] == results[2]
+    assert [r["body"] for r in results] == ["earlier", "new", "new", "no id"]
+    assert [payload for _, _, payload in sent] == [results[1], results[3]]
+    assert list(Message.objects.values_list("body", flat=True)) == [
+        "earlier",
+        "new",
+        "no id",
+    ]
+
+
+def test_a_duplicate_that_trips_the_constraint_spares_the_rest_of_the_batch(
+    make_room, published, monkeypatch
+):
+    room = make_room()
+    original = services.message_post(
+        room_id=room.pk, identity=ANN, body="stored", client_id="c-1"
+    )
+    look_up = services._messages_originals
+    calls = []
+
+    def concurrent_insert_not_seen_yet(rows):
+        calls.append(1)
+        return {} if len(calls) == 1 else look_up(rows)
+
+    monkeypatch.setattr(services, "_messages_originals", concurrent_insert_not_seen_yet)
+    drafts = [
+        services.MessageDraft(room.pk, BOB, "first"),
+        services.MessageDraft(room.pk, ANN, "stored", "c-1"),
+        services.MessageDraft(room.pk, ANN, "fresh", "c-2"),
+    ]
+    with published() as sent:
+        results = services.message_post_batch(drafts=drafts)
+    assert len(calls) == 2  # the insert tripped the constraint and looked again
+    assert results[1] == original
+    assert [r["body"] for r in results] == ["first", "stored", "fresh"]
+    assert [payload for _, _, payload in sent] == [results[0], results[2]]
+    assert Message.objects.count() == 3
+
+
+def present(room, connection, name):
+    """Open a presence row for `name` in `room`, as a room socket does."""
+    return presence.enter(group=room.group, connection=connection, member=name)
+
+
+def went_stale(settings, *connections):
+    """Age these presence rows past the TTL, as if their process had died."""
+    settings.PARLOUR_PRESENCE_TTL_SECONDS = 30
+    Presence.objects.filter(connection__in=connections).update(
         last_seen=timezone.now() - timedelta(seconds=31)
     )
+
+
+def test_joins_and_leaves_are_announced_for_people_not_tabs(make_room, published):
+    room = make_room()
+    group = room_group(room.pk)
+
+    def notices(sent):
+        return [
+            (name, payload.get("name"), payload.get("members", payload.get("online")))
+            for _, name, payload in sent
+        ]
+
+    with published() as sent:
+        present(room, "c1", "Ann")
+        present(room, "c2", "Ann")  # a second tab: not a new join
+        present(room, "c3", "Bob")
+    assert notices(sent) == [
+        ("chat.join", "Ann", ["Ann"]),
+        ("chat.count", None, 1),
+        ("chat.join", "Bob", ["Ann", "Bob"]),
+        ("chat.count", None, 2),
+    ]
+    assert [g for g, _, _ in sent] == [group, LOBBY_GROUP, group, LOBBY_GROUP]
+    assert sent[1][2] == {"type": "count", "room": room.slug, "online": 1}
+    with published() as sent:
+        presence.leave(connection="c1")
+        presence.leave(connection="c2")
+    assert notices(sent) == [("chat.leave", "Ann", ["Bob"]), ("chat.count", None, 1)]
+
+
+def test_members_are_listed_once_case_insensitively(make_room):
+    room = make_room()
+    for connection, name in [("1", "bob"), ("2", "Cat"), ("3", "Ann"), ("4", "bob")]:
+        present(room, connection, name)
+    assert selectors.room_members(room_id=room.pk) == ["Ann", "bob", "Cat"]
+
+
+def test_the_room_list_group_is_no_room(published):
+    with published() as sent:
+        presence.enter(group=LOBBY_GROUP, connection="x", member="Ann")
+    assert sent == []
+
+
+def test_stale_presence_of_a_dead_process_is_ignored_then_swept(
+    make_room, settings, published
+):
+    room = make_room()
+    present(room, "live", "Ann")
+    present(room, "ghost", "Bob")
+    went_stale(settings, "ghost")
     assert selectors.room_members(room_id=room.pk) == ["Ann"]
     assert selectors.room_list()[0]["online"] == 1
     assert selectors.home_stats() == {"rooms": 1, "online": 1}
-    changes = services.presence_heartbeat(
-        connections={"live": services.OpenConnection(room.pk, ANN)}
-    )
-    assert [(c.name, c.left, c.members) for c in changes] == [("Bob", True, ["Ann"])]
-    assert list(Presence.objects.values_list("connection", flat=True)) == ["live"]
-    assert services.presence_sweep() == []  # announced once only
-
-
-def test_heartbeat_keeps_live_rows_fresh(make_room, settings):
-    settings.CHAT_PRESENCE_TTL = 30
-    room = make_room()
-    services.presence_enter(room_id=room.pk, connection="c1", identity=ANN)
-    old = timezone.now() - timedelta(seconds=20)
-    Presence.objects.update(last_seen=old)
-    services.presence_heartbeat(
-        connections={"c1": services.OpenConnection(room.pk, ANN)}
-    )
-    assert Presence.objects.get().last_seen > old
-
-
-def test_heartbeat_brings_back_rows_swept_while_its_process_stalled(
-    make_room, settings
-):
-    settings.CHAT_PRESENCE_TTL = 30
-    room = make_room()
-    services.presence_enter(room_id=room.pk, connection="ann-1", identity=ANN)
-    services.presence_enter(room_id=room.pk, connection="bob-1", identity=BOB)
-    services.presence_enter(room_id=room.pk, connection="bob-2", identity=BOB)
-    # This process stalled past the TTL; another process swept its rows and
-    # announced Ann's departure (Bob still had another tab elsewhere).
-    Presence.objects.filter(connection__in=["ann-1", "bob-1"]).update(
-        last_seen=timezone.now() - timedelta(seconds=31)
-    )
-    swept = services.presence_sweep()
-    assert [(c.name, c.left) for c in swept] == [("Ann", True)]
-    assert selectors.room_members(room_id=room.pk) == ["Bob"]
-
-    changes = services.presence_heartbeat(
-        connections={
-            "ann-1": services.OpenConnection(room.pk, ANN),
-            "bob-1": services.OpenConnection(room.pk, BOB),
-        }
-    )
-    # Both sockets are still open: their rows are back, Ann's return is announced.
-    assert selectors.room_members(room_id=room.pk) == ["Ann", "Bob"]
-    assert set(Presence.objects.values_list("connection", flat=True)) == {
-        "ann-1",
-        "bob-1",
-        "bob-2",
-    }
-    assert [(c.name, c.joined, c.left, c.members) for c in changes] == [
-        ("Ann", True, False, ["Ann", "Bob"])
+    with published() as sent:
+        presence.heartbeat(connections={"live": (room.group, "Ann")})
+        presence.heartbeat(connections={"live": (room.group, "Ann")})
+    # Announced once only.
+    assert [(name, payload.get("name")) for _, name, payload in sent] == [
+        ("chat.leave", "Bob"),
+        ("chat.count", None),
     ]
-    row = Presence.objects.get(connection="ann-1")
-    assert (row.session_key, row.room_id) == (ANN.session_key, room.pk)
-    # The next beat finds everything in place: nothing more to announce.
-    assert (
-        services.presence_heartbeat(
-            connections={"ann-1": services.OpenConnection(room.pk, ANN)}
-        )
-        == []
+    assert sent[0][2]["members"] == ["Ann"]
+
+
+def test_a_member_swept_while_their_process_stalled_is_announced_again(
+    make_room, settings, published
+):
+    room = make_room()
+    present(room, "ann-1", "Ann")
+    present(room, "bob-1", "Bob")
+    went_stale(settings, "ann-1")
+    presence.heartbeat(connections={"bob-1": (room.group, "Bob")})  # sweeps Ann
+    assert selectors.room_members(room_id=room.pk) == ["Bob"]
+    with published() as sent:
+        presence.heartbeat(connections={"ann-1": (room.group, "Ann")})
+    assert sent[0][1:] == (
+        "chat.join",
+        {"type": "join", "name": "Ann", "members": ["Ann", "Bob"]},
     )
 
 
 def test_home_stats_counts_open_rooms_and_distinct_people(make_room):
     lounge, cellar = make_room("Lounge"), make_room("Cellar")
     make_room("Attic")
-    services.room_close(room_id=make_room("Old").pk)
-    services.presence_enter(room_id=lounge.pk, connection="a1", identity=ANN)
-    services.presence_enter(room_id=cellar.pk, connection="a2", identity=ANN)
-    services.presence_enter(room_id=cellar.pk, connection="b1", identity=BOB)
+    old = make_room("Old")
+    present(old, "o1", "Dan")
+    services.room_close(room_id=old.pk)
+    present(lounge, "a1", "Ann")
+    present(cellar, "a2", "Ann")
+    present(cellar, "b1", "Bob")
     assert selectors.home_stats() == {"rooms": 3, "online": 2}
     listed = selectors.room_list()
     assert [(r["name"], r["online"]) for r in listed] == [

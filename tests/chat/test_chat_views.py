@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from chat import services
 from chat.models import Message, Room
-from site_config.identity import SESSION_NAME_KEY, Identity
+from site_config.visitors.identity import SESSION_NAME_KEY, Identity
 
 pytestmark = pytest.mark.django_db
 

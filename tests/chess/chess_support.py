@@ -1,12 +1,18 @@
 """Helpers for the chess tests: scripted games, seating and playing through the
-services, and reading typed frames from a communicator."""
+services, the events they publish, and reading typed frames from a communicator."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from typing import Any
 
+from django.test import TestCase
+
 from chess import services
+from site_config.realtime.events import collecting
 
 # Scripted games as UCI.
 FOOLS_MATE = ["f2f3", "e7e5", "g2g4", "d8h4"]
@@ -48,13 +54,9 @@ class Table:
         return self.white if ply % 2 == 0 else self.black
 
 
-def seat_game(white: str, black: str) -> Table:
-    game = services.game_create(
-        session_key=white, name="Ann", colour="white", publish=False
-    )
-    services.game_join(
-        game_id=game.public_id, session_key=black, name="Bob", publish=False
-    )
+def seat_game(white: str, black: str, **create: Any) -> Table:
+    game = services.game_create(session_key=white, name="Ann", colour="white", **create)
+    services.game_join(game_id=game.public_id, session_key=black, name="Bob")
     return Table(game.public_id, white, black)
 
 
@@ -66,7 +68,6 @@ def play(table: Table, moves: list[str], start_ply: int = 0) -> Any:
             session_key=table.seat(ply),
             uci=uci,
             ply=ply,
-            publish=False,
         )
     return change
 
@@ -77,3 +78,29 @@ async def receive_type(communicator: Any, kind: str, wait: float = 3) -> dict:
         message = await communicator.receive_json_from(timeout=wait)
         if message.get("type") == kind:
             return message
+
+
+@dataclass
+class Published:
+    """The events published inside a `published()` block, in order."""
+
+    events: list[tuple[str, str, str]] = field(default_factory=list)
+
+    def of(self, name: str) -> list[tuple[str, dict[str, Any]]]:
+        """(group, payload) of every event called `name`."""
+        return [(g, json.loads(frame)) for g, n, frame in self.events if n == name]
+
+    @property
+    def names(self) -> list[str]:
+        return [name for _, name, _ in self.events]
+
+
+@contextmanager
+def published() -> Iterator[Published]:
+    """Run the block's commit callbacks at its end (a `django_db` test never
+    commits) and collect what they publish instead of sending it."""
+    found = Published()
+    with collecting() as events:
+        with TestCase.captureOnCommitCallbacks(execute=True):
+            yield found
+        found.events.extend(events)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -26,13 +26,3 @@ def live_table(
     watcher = make_session("Cy")
     table = seat_game(white, black)
     return {"game": table.game_id, "white": white, "black": black, "watcher": watcher}
-
-
-@pytest.fixture(autouse=True)
-def close_chess_executor_connection() -> Iterator[None]:
-    """Socket commands run on a thread with its own connection; close it after
-    each test so the test database can be flushed and dropped."""
-    yield
-    from chess import executor
-
-    executor.close_connection()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from unittest import mock
 
 import pytest
 from django.test import Client
@@ -12,8 +11,8 @@ from django.urls import reverse
 from chess import services
 from chess.forms import GameCreateForm
 from chess.models import Game, Move
-from site_config.identity import SESSION_NAME_KEY
-from tests.chess.chess_support import seat_game
+from site_config.visitors.identity import SESSION_NAME_KEY
+from tests.chess.chess_support import published, seat_game
 
 pytestmark = pytest.mark.django_db
 
@@ -45,21 +44,18 @@ def post_move(client: Client, game_id: str, body, **extra):
     )
 
 
-def test_move_answers_200_with_the_new_state_and_broadcasts(
-    seated, django_capture_on_commit_callbacks
-):
+def test_move_answers_200_with_the_new_state_and_broadcasts(seated):
     game_id, white, _ = seated
-    with (
-        mock.patch("chess.services.change_publish") as published,
-        django_capture_on_commit_callbacks(execute=True),
-    ):
+    with published() as out:
         response = post_move(white, game_id, {"uci": "e2e4", "ply": 0})
     assert response.status_code == 200
     data = response.json()
     assert data["type"] == "state" and data["moves"] == ["e2e4"]
     assert data["you"] == "w" and data["turn"] == "b"
     assert Move.objects.filter(game__public_id=game_id).count() == 1
-    assert published.call_count == 1  # same service, same after-commit publish
+    # Same service, same after-commit publish as the socket.
+    [(group, state)] = out.of("chess.state")
+    assert group == f"chess_{game_id}" and state["moves"] == ["e2e4"]
 
 
 @pytest.mark.parametrize(

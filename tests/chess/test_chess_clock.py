@@ -10,7 +10,7 @@ import pytest
 
 from chess import clock, services
 from chess.models import Game, Status, Termination
-from tests.chess.chess_support import Table
+from tests.chess.chess_support import Table, published
 
 pytestmark = pytest.mark.django_db
 
@@ -30,13 +30,10 @@ def timed_table(
         colour="white",
         base_seconds=base,
         increment_seconds=increment,
-        publish=False,
     )
     if start_fen:
         Game.objects.filter(pk=game.pk).update(start_fen=start_fen, fen=start_fen)
-    services.game_join(
-        game_id=game.public_id, session_key="b", name="Bob", publish=False
-    )
+    services.game_join(game_id=game.public_id, session_key="b", name="Bob")
     return Table(game.public_id, "w", "b")
 
 
@@ -46,7 +43,6 @@ def move(table: Table, uci: str, ply: int, seconds: float) -> services.GameChang
         session_key=table.seat(ply),
         uci=uci,
         ply=ply,
-        publish=False,
         now=at(seconds),
     )
 
@@ -68,7 +64,7 @@ def test_clocks_start_after_both_sides_have_moved():
     third = move(table, "g1f3", 2, 15)  # 5 s spent, 2 s added back
     assert third.state["clock"]["white"] == 57_000
     assert third.state["clock"]["running"] == "b"
-    state = services.game_state(game_id=table.game_id, now=at(18), publish=False)
+    state = services.game_state(game_id=table.game_id, now=at(18))
     assert state["clock"]["black"] == 57_000 and state["clock"]["white"] == 57_000
 
 
@@ -92,14 +88,15 @@ def test_move_after_the_time_is_out_ends_the_game_on_time():
     table = timed_table(base=60, increment=0)
     move(table, "e2e4", 0, 0)
     move(table, "e7e5", 1, 1)
-    change = move(table, "g1f3", 2, 62)  # White's 60 s ran out at t=61
+    with published() as out:
+        change = move(table, "g1f3", 2, 62)  # White's 60 s ran out at t=61
     assert change.refused and "Time is up" in change.refused
     state = change.state
     assert state["status"] == Status.FINISHED and state["result"] == "0-1"
     assert state["termination"] == Termination.TIMEOUT
     assert state["ply"] == 2 and state["clock"]["white"] == 0
     assert "White ran out of time" in state["status_text"]
-    assert change.lobby_changed
+    assert out.names == ["chess.state", "chess.lobby"]  # it left the lobby
 
 
 def test_any_command_applies_a_due_flag_first():
@@ -107,15 +104,11 @@ def test_any_command_applies_a_due_flag_first():
     move(table, "e2e4", 0, 0)
     move(table, "e7e5", 1, 1)
     move(table, "g1f3", 2, 2)  # Black to move, 60 s from t=2
-    change = services.game_resign(
-        game_id=table.game_id, session_key="w", publish=False, now=at(70)
-    )
+    change = services.game_resign(game_id=table.game_id, session_key="w", now=at(70))
     assert change.refused and change.state["termination"] == Termination.TIMEOUT
     assert change.state["result"] == "1-0"  # not a resignation
     with pytest.raises(services.GameError, match="over"):
-        services.draw_offer(
-            game_id=table.game_id, session_key="w", publish=False, now=at(71)
-        )
+        services.draw_offer(game_id=table.game_id, session_key="w", now=at(71))
 
 
 def test_flag_claim_is_checked_against_the_server_clock():
@@ -123,16 +116,10 @@ def test_flag_claim_is_checked_against_the_server_clock():
     move(table, "e2e4", 0, 0)
     move(table, "e7e5", 1, 1)
     with pytest.raises(services.GameError, match="time left"):
-        services.game_flag(
-            game_id=table.game_id, session_key="b", publish=False, now=at(30)
-        )
+        services.game_flag(game_id=table.game_id, session_key="b", now=at(30))
     with pytest.raises(services.GameError, match="watching"):
-        services.game_flag(
-            game_id=table.game_id, session_key="x", publish=False, now=at(90)
-        )
-    change = services.game_flag(
-        game_id=table.game_id, session_key="b", publish=False, now=at(61.5)
-    )
+        services.game_flag(game_id=table.game_id, session_key="x", now=at(90))
+    change = services.game_flag(game_id=table.game_id, session_key="b", now=at(61.5))
     assert change.state["result"] == "0-1" and change.refused is None
 
 
@@ -147,7 +134,7 @@ def test_a_look_at_an_abandoned_game_applies_its_flag():
     move(table, "e2e4", 0, 0)
     move(table, "e7e5", 1, 1)
     assert services.flag_check(game_id=table.game_id, now=at(30)) is None
-    state = services.game_state(game_id=table.game_id, now=at(500), publish=False)
+    state = services.game_state(game_id=table.game_id, now=at(500))
     assert state["status"] == Status.FINISHED and state["result"] == "0-1"
     g = Game.objects.get(public_id=table.game_id)
     assert g.termination == Termination.TIMEOUT and g.ended_at == at(500)
@@ -181,20 +168,18 @@ def test_ending_settles_the_running_clock():
     table = timed_table(base=60, increment=0)
     move(table, "e2e4", 0, 0)
     move(table, "e7e5", 1, 1)
-    change = services.game_resign(
-        game_id=table.game_id, session_key="b", publish=False, now=at(21)
-    )
+    change = services.game_resign(game_id=table.game_id, session_key="b", now=at(21))
     assert change.state["clock"]["white"] == 40_000
     assert change.state["clock"]["running"] is None
-    later = services.game_state(game_id=table.game_id, now=at(999), publish=False)
+    later = services.game_state(game_id=table.game_id, now=at(999))
     assert later["clock"]["white"] == 40_000  # frozen after the end
 
 
 def test_rematch_keeps_the_time_control():
     table = timed_table(base=180, increment=2)
-    services.game_resign(game_id=table.game_id, session_key="w", publish=False)
-    services.game_rematch(game_id=table.game_id, session_key="w", publish=False)
-    done = services.game_rematch(game_id=table.game_id, session_key="b", publish=False)
+    services.game_resign(game_id=table.game_id, session_key="w")
+    services.game_rematch(game_id=table.game_id, session_key="w")
+    done = services.game_rematch(game_id=table.game_id, session_key="b")
     following = Game.objects.get(public_id=done.state["rematch"])
     assert (following.clock_base_s, following.clock_increment_s) == (180, 2)
     assert following.white_ms == following.black_ms == 180_000

@@ -6,7 +6,10 @@ from __future__ import annotations
 import json
 
 import pytest
+from asgiref.sync import sync_to_async
 from channels.db import database_sync_to_async
+from django.test import Client
+from django.urls import reverse
 
 from chess import services
 from chess.models import Game
@@ -235,31 +238,42 @@ async def test_unknown_game_closes_with_4404(transactional_db, communicator, gam
     assert closed == {"type": "websocket.close", "code": 4404}
 
 
-async def test_lobby_socket_receives_the_lists_when_a_game_opens(
+def lobby_lists() -> tuple[str, str]:
+    """What the lobby page fetches: (the lists' version, the lists)."""
+    response = Client().get(reverse("chess:lobby_lists"))
+    assert response.status_code == 200
+    return response["X-Lobby-Version"], response.content.decode()
+
+
+async def test_lobby_socket_announces_versions_and_the_lists_follow(
     transactional_db, communicator
 ):
     lobby = communicator("/ws/chess/lobby/")
     connected, _ = await lobby.connect()
     assert connected
+    first = await receive_type(lobby, "lobby")  # on connect: the current version
+    assert first == {"type": "lobby", "version": first["version"]}
     game = await database_sync_to_async(services.game_create)(
         session_key="k", name="Dora", colour="white"
     )
     message = await receive_type(lobby, "lobby")
-    assert game.public_id in message["html"] and "Dora" in message["html"]
-    await lobby.send_json_to({"type": "sync"})
-    assert "Dora" in (await receive_type(lobby, "lobby"))["html"]
+    assert message["version"] == first["version"] + 1
+    version, html = await sync_to_async(lobby_lists)()
+    assert version == str(message["version"])
+    assert game.public_id in html and "Dora" in html
     await lobby.send_json_to({"type": "move"})
     await expect_error(lobby, "Unknown message type")
     await lobby.disconnect()
 
 
-async def test_game_end_is_pushed_to_the_lobby(trio, communicator):
+async def test_game_end_is_announced_to_the_lobby(trio, communicator):
     white, black, watcher = trio
     lobby = communicator("/ws/chess/lobby/")
     await lobby.connect()
+    version = (await receive_type(lobby, "lobby"))["version"]
     await white.send_json_to({"type": "resign"})
-    message = await receive_type(lobby, "lobby")
-    assert "Resignation" in message["html"]
+    assert (await receive_type(lobby, "lobby"))["version"] == version + 1
+    assert "Resignation" in (await sync_to_async(lobby_lists)())[1]
     await lobby.disconnect()
 
 

@@ -1,5 +1,5 @@
-"""Clocks, flags, "opponent gone" claims, presence heartbeats and the bot API,
-through the game socket (full ASGI stack, in-memory layer)."""
+"""Clocks, flag timers, "opponent gone" claims, presence and the bot API, through
+the game socket (full ASGI stack, in-memory layer)."""
 
 from __future__ import annotations
 
@@ -16,11 +16,14 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from chess import consumers, services
-from chess.models import Game, Presence
-from site_config import dbthread
-from site_config.realtime import get_hub
-from tests.chess.chess_support import Table, play, receive_type
+from chess import timers
+from chess.models import Game
+from chess.timers import timer_key
+from site_config.realtime.hub import get_hub
+from site_config.realtime.models import Presence
+from site_config.realtime.presence import tracker
+from site_config.realtime.scheduler import scheduler
+from tests.chess.chess_support import play, receive_type, seat_game
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -29,13 +32,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 def timed(transactional_db, make_session):
     """A 1+0 game where both sides have moved (White's clock runs)."""
     white, black = make_session("Ann"), make_session("Bob")
-    game = services.game_create(
-        session_key=white, name="Ann", colour="white", base_seconds=60, publish=False
-    )
-    services.game_join(
-        game_id=game.public_id, session_key=black, name="Bob", publish=False
-    )
-    table = Table(game.public_id, white, black)
+    table = seat_game(white, black, base_seconds=60)
     play(table, ["e2e4", "e7e5"])
     return table
 
@@ -102,7 +99,7 @@ async def test_a_move_after_the_time_ran_out_ends_the_game(timed, communicator):
     await white.send_json_to({"type": "move", "uci": "g1f3", "ply": 2})
     state = await receive_type(white, "state")
     assert state["status"] == "finished" and state["ply"] == 2
-    error = await receive_type(white, "error")
+    error = await receive_type(white, "error")  # after the final state
     assert "Time is up" in error["message"] and error["command"] == "move"
     assert (await receive_type(black, "state"))["result"] == "0-1"
     for comm in (white, black):
@@ -128,75 +125,83 @@ async def test_gone_claim_over_the_socket(timed, communicator, settings):
     await black.disconnect()
 
 
-def add_dead_row(game_id: str, session_key: str, colour: str) -> None:
-    game = Game.objects.get(public_id=game_id)
+def add_dead_row(game_id: str, colour: str) -> None:
+    """A socket of a process that died a minute ago without closing it."""
     Presence.objects.create(
-        game=game,
-        channel="dead-process!abc",
-        session_key=session_key,
-        colour=colour,
+        group=f"chess_{game_id}",
+        connection="dead-process!abc",
+        member=colour,
         last_seen=timezone.now() - timedelta(seconds=60),
     )
 
 
-async def test_heartbeat_prunes_rows_of_a_crashed_process(
+async def test_the_heartbeat_sweeps_a_crashed_process_player(
     timed, communicator, settings
 ):
-    settings.CHESS_PRESENCE_HEARTBEAT_SECONDS = 0.1
-    await database_sync_to_async(add_dead_row)(timed.game_id, timed.white, "w")
+    settings.PARLOUR_PRESENCE_HEARTBEAT_SECONDS = 0.1
+    settings.PARLOUR_PRESENCE_TTL_SECONDS = 0.3
+    await database_sync_to_async(add_dead_row)(timed.game_id, "w")
     black, _ = await connect(communicator, timed.game_id, timed.black)
     first = await receive_type(black, "presence")
     assert first["white"] is False and first["black"] is True  # stale: not counted
-    pruned = await receive_type(black, "presence", wait=2)
-    assert pruned["gone_since"]["w"] is not None
-    exists = database_sync_to_async(
-        Presence.objects.filter(channel="dead-process!abc").exists
+    swept = await receive_type(black, "presence", wait=2)
+    assert swept["gone_since"]["w"] is not None
+    rows = database_sync_to_async(
+        lambda: list(Presence.objects.values_list("member", flat=True))
     )
-    assert not await exists()
+    assert await rows() == ["b"]
     # The live socket's own row keeps being refreshed.
-    await asyncio.sleep(0.4)
-    rows = await database_sync_to_async(
-        lambda: list(Presence.objects.values_list("colour", flat=True))
-    )()
-    assert rows == ["b"]
+    await asyncio.sleep(0.5)
+    assert await rows() == ["b"]
     await black.disconnect()
 
 
-async def test_one_heartbeat_task_serves_every_socket_of_the_process(
-    timed, communicator, settings, make_session
-):
-    """Presence is refreshed by one task per process with one call (one UPDATE)
-    for all its sockets, not by a task per socket."""
-    settings.CHESS_PRESENCE_HEARTBEAT_SECONDS = 0.1
-    calls: list[set[str]] = []
-    real = services.presence_heartbeat
+def flag_timers_of(game_id: str) -> list:
+    return [key for key in scheduler().timers if key == timer_key(game_id)]
 
-    def recording(*, connections, now=None):
-        calls.append(set(connections))
-        return real(connections=connections, now=now)
 
+async def test_one_flag_timer_per_game_per_process(timed, communicator, make_session):
+    """However many of a game's sockets a process holds, it keeps one flag timer
+    for the game, re-armed by each new state and gone with the last socket."""
+    await database_sync_to_async(set_clock)(timed.game_id, white_ms=60_000)
     watcher_key = await database_sync_to_async(make_session)("Cy")
-    with mock.patch.object(services, "presence_heartbeat", recording):
-        sockets = [
-            (await connect(communicator, timed.game_id, key))[0]
-            for key in (timed.white, timed.black, watcher_key)
-        ]
-        beat = consumers.heartbeat()
-        assert len(beat.connections) == 3 and beat.task is not None
-        await asyncio.sleep(0.45)
-        assert 2 <= len(calls) <= 5  # one call per interval, for all three sockets
-        assert all(len(channels) == 3 for channels in calls)
+    sockets = [
+        (await connect(communicator, timed.game_id, key))[0]
+        for key in (timed.white, timed.black, watcher_key)
+    ]
+    assert len(flag_timers_of(timed.game_id)) == 1
+    handle = scheduler().timers[timer_key(timed.game_id)]
+    with mock.patch.object(timers, "deadline_of", wraps=timers.deadline_of) as parse:
+        await sockets[0].send_json_to({"type": "move", "uci": "g1f3", "ply": 2})
         for comm in sockets:
-            await comm.disconnect()
-    assert beat.connections == {} and beat.task is None  # stopped with the last one
-    assert not await database_sync_to_async(Presence.objects.exists)()
+            assert (await receive_type(comm, "state"))["clock"]["running"] == "b"
+    assert parse.call_count == 1  # the state is read once, not once per socket
+    assert len(flag_timers_of(timed.game_id)) == 1
+    assert scheduler().timers[timer_key(timed.game_id)] is not handle  # re-armed
+    for comm in sockets[:2]:
+        await comm.disconnect()
+    assert len(flag_timers_of(timed.game_id)) == 1  # the spectator is still here
+    await sockets[2].disconnect()
+    assert flag_timers_of(timed.game_id) == []
+
+
+async def test_the_flag_timer_ends_the_game_for_every_socket(timed, communicator):
+    await database_sync_to_async(set_clock)(timed.game_id, white_ms=400)
+    white, _ = await connect(communicator, timed.game_id, timed.white)
+    black, _ = await connect(communicator, timed.game_id, timed.black)
+    for comm in (white, black):
+        ended = await receive_type(comm, "state", wait=3)
+        assert ended["termination"] == "timeout"
+    assert flag_timers_of(timed.game_id) == []  # no clock runs: nothing to wait for
+    for comm in (white, black):
+        await comm.disconnect()
 
 
 @pytest.mark.parametrize(
     "failing",
     [
-        "chess.services.flag_check",  # before the presence row is written
-        "chess.services.presence_summary",  # after it is written
+        "chess.services.game_view",  # before the presence row is written
+        "chess.services.presence.presence_summary",  # while it is written
     ],
 )
 async def test_a_failed_connect_leaves_no_hub_membership_or_presence_row(
@@ -210,24 +215,12 @@ async def test_a_failed_connect_leaves_no_hub_membership_or_presence_row(
         error = await receive_type(comm, "error")
         assert "Could not open the game" in error["message"]
         closed = await comm.receive_output(timeout=2)
-    assert closed == {"type": "websocket.close", "code": consumers.CLOSE_SERVER_ERROR}
-    assert get_hub().local_count(group) == 0
-    assert consumers.heartbeat().connections == {}
-    # The cleanup runs on the chess thread: wait for the consumer to finish.
+    assert closed == {"type": "websocket.close", "code": 4503}
     await comm.wait()
+    assert get_hub().local_count(group) == 0
+    assert tracker().connections == {}
+    assert flag_timers_of(timed.game_id) == []
     assert not await database_sync_to_async(Presence.objects.exists)()
-
-
-async def test_flag_timers_stay_referenced_until_done(timed, communicator):
-    """A task nobody references may be garbage-collected mid-run (asyncio keeps
-    weak references only): the consumer's tasks are held until they finish."""
-    await database_sync_to_async(set_clock)(timed.game_id, white_ms=60_000)
-    black, _ = await connect(communicator, timed.game_id, timed.black)
-    timers = [task for task in dbthread.background_tasks if "_flag_after" in repr(task)]
-    assert len(timers) == 1 and not timers[0].done()
-    await black.disconnect()
-    await asyncio.sleep(0)
-    assert timers[0].cancelled() and timers[0] not in dbthread.background_tasks
 
 
 async def test_bot_move_over_http_reaches_the_sockets(timed, communicator):

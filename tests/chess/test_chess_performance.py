@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import threading
 from datetime import timedelta
 from unittest import mock
@@ -12,10 +13,11 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from chess import broadcast, clock, executor, services
+from chess import clock, services, views
+from chess.executor import chess_db
 from chess.models import Game
 from chess.rules import Board
-from tests.chess.chess_support import play, seat_game
+from tests.chess.chess_support import play, published, seat_game
 
 
 def _writes(captured: list[dict[str, str]]) -> list[str]:
@@ -26,6 +28,10 @@ def _writes(captured: list[dict[str, str]]) -> list[str]:
     ]
 
 
+def _chess(captured: list[dict[str, str]]) -> list[str]:
+    return [q["sql"] for q in captured if '"chess_' in q["sql"]]
+
+
 def _lobby_games() -> None:
     services.game_create(session_key="open", name="Opal", colour="white")
     seat_game("w-live", "b-live")
@@ -34,20 +40,18 @@ def _lobby_games() -> None:
 
 
 @pytest.mark.django_db
-def test_lobby_get_is_two_queries_and_writes_nothing(
-    django_assert_max_num_queries,
-):
+def test_lobby_get_reads_the_lists_from_the_cache(django_assert_max_num_queries):
     _lobby_games()
     client = Client()
     url = reverse("chess:lobby")
     client.get(url)  # renders and caches the lists
-    # The session, and one query for the lobby key and whether any flag is due; the
-    # lists come from the cache.
-    with django_assert_max_num_queries(2) as captured:
+    # At most the session (database sessions without the cache): the lists and
+    # their version come from the cache (the old version table cost a query).
+    with django_assert_max_num_queries(1) as captured:
         response = client.get(url)
     assert response.status_code == 200
     assert "Opal (white)" in response.content.decode()
-    assert _writes(captured.captured_queries) == []
+    assert _chess(captured.captured_queries) == []
 
 
 @pytest.mark.django_db
@@ -58,10 +62,13 @@ def test_lobby_get_after_a_change_renders_with_one_query_per_list(
     client = Client()
     url = reverse("chess:lobby")
     client.get(url)
-    services.game_create(session_key="new", name="Nia", colour="black")
-    with django_assert_max_num_queries(5) as captured:  # + one query per list
+    with published():  # the version is bumped after commit
+        services.game_create(session_key="new", name="Nia", colour="black")
+    # The due-flag sweep (one indexed query) and one query per list (+ the session).
+    with django_assert_max_num_queries(5) as captured:
         html = client.get(url).content.decode()
     assert "Nia (black)" in html
+    assert len(_chess(captured.captured_queries)) == 4
     assert _writes(captured.captured_queries) == []
 
 
@@ -74,29 +81,40 @@ def test_lobby_lists_follow_every_create_join_and_end():
         return client.get(url).content.decode()
 
     assert "No open games" in lists()
-    game = services.game_create(session_key="a", name="Ann", colour="white")
+    with published():
+        game = services.game_create(session_key="a", name="Ann", colour="white")
     assert "Ann (white)" in lists()
-    services.game_join(game_id=game.public_id, session_key="b", name="Bob")
+    with published():
+        services.game_join(game_id=game.public_id, session_key="b", name="Bob")
     html = lists()
     assert "No open games" in html and "Ann vs Bob" in html
-    services.game_resign(game_id=game.public_id, session_key="b")
+    with published():
+        services.game_resign(game_id=game.public_id, session_key="b")
     assert "1-0" in lists()
-    # A row written outside the services (a new id) is seen as well.
-    Game.objects.create(white_session="c", white_name="Cyd")
-    assert "Cyd (white)" in lists()
 
 
 @pytest.mark.django_db
-def test_pushed_lobby_frame_and_page_share_one_render():
-    services.game_create(session_key="a", name="Ann", colour="white")
+def test_page_and_fetched_lists_share_one_render_per_version():
+    with published():
+        services.game_create(session_key="a", name="Ann", colour="white")
     with mock.patch.object(
-        broadcast, "render_to_string", wraps=broadcast.render_to_string
+        views, "render_to_string", wraps=views.render_to_string
     ) as render:
-        frame = broadcast.lobby_frame()
+        fetched = Client().get(reverse("chess:lobby_lists"))
         Client().get(reverse("chess:lobby"))
         Client().get(reverse("chess:lobby"))
-    assert "Ann (white)" in frame
+    assert "Ann (white)" in fetched.content.decode()
+    assert fetched["X-Lobby-Version"] == str(services.lobby_version())
     assert render.call_count == 1
+
+
+@pytest.mark.django_db
+def test_fetching_the_cached_lists_queries_nothing(django_assert_num_queries):
+    _lobby_games()
+    url = reverse("chess:lobby_lists")
+    Client().get(url)
+    with django_assert_num_queries(0):  # no session either: the fragment needs none
+        assert "Opal (white)" in Client().get(url).content.decode()
 
 
 @pytest.mark.django_db
@@ -145,34 +163,26 @@ def test_move_is_one_locked_read_one_insert_one_update(django_assert_max_num_que
     table = seat_game("w", "b")
     play(table, ["e2e4"])
     with django_assert_max_num_queries(5) as captured:  # with BEGIN and COMMIT
-        services.move_make(
-            game_id=table.game_id, session_key="b", uci="e7e5", ply=1, publish=False
-        )
+        services.move_make(game_id=table.game_id, session_key="b", uci="e7e5", ply=1)
     verbs = [q["sql"].split(" ", 1)[0] for q in captured.captured_queries]
     assert verbs.count("SELECT") == 1
     assert verbs.count("INSERT") == 1 and verbs.count("UPDATE") == 1
 
 
-@pytest.mark.django_db(transaction=True)
-def test_move_reuses_the_committed_board_instead_of_replaying():
-    table = seat_game("w", "b")
-    play(table, ["e2e4", "e7e5"])
-    with mock.patch.object(services, "board_of", side_effect=AssertionError):
-        change = play(table, ["g1f3", "b8c6"], start_ply=2)
-    assert change.state["san"] == ["e4", "e5", "Nf3", "Nc6"]
-
-
-@pytest.mark.django_db(transaction=True)
-def test_a_cached_board_for_another_move_list_is_not_used():
+@pytest.mark.django_db
+def test_a_move_is_checked_against_the_stored_game():
+    """The board is rebuilt from the row every command: a move another process
+    stored meanwhile is the position the next command sees."""
     table = seat_game("w", "b")
     play(table, ["e2e4"])
-    game = Game.objects.get(public_id=table.game_id)
-    # As if another process had played differently since this one cached a board.
-    services._board_keep(
-        table.game_id, game.start_fen, "d2d4", Board.from_moves(["d2d4"])
+    # As if another process had played differently.
+    Game.objects.filter(public_id=table.game_id).update(
+        moves_uci="d2d4", moves_san="d4", fen=Board.from_moves(["d2d4"]).fen()
     )
+    with pytest.raises(services.GameError, match="Illegal"):
+        services.move_make(game_id=table.game_id, session_key="b", uci="e4e5", ply=1)
     change = play(table, ["d7d5"], start_ply=1)
-    assert change.state["fen"].startswith("rnbqkbnr/ppp1pppp/8/3p4/4P3/")
+    assert change.state["san"] == ["d4", "d5"]
 
 
 @pytest.mark.django_db(transaction=True)
@@ -181,9 +191,9 @@ async def test_socket_commands_share_one_thread_and_connection():
         connection.ensure_connection()
         return threading.get_ident(), id(connection.connection)
 
-    first = await executor.run(where)
-    second = await executor.run(where)
+    first = await chess_db.run(where)
+    second = await chess_db.run(where)
     assert first == second and first[0] != threading.get_ident()
-    # The connection goes (idle close): the next command opens a new one.
-    await executor.chess_db.close_connection_async()
-    assert (await executor.run(where))[0] == first[0]
+    # The connection goes (idle close): the next command opens a new one there.
+    await asyncio.to_thread(chess_db.close_connection)
+    assert (await chess_db.run(where))[0] == first[0]

@@ -1,4 +1,5 @@
-"""Presence with heartbeats (rows of a crashed process stop counting and are pruned)
+"""Presence on a game through the shared presence module (rows of a crashed process
+stop counting and are swept), the seats' gone times the chess listener records,
 and the "opponent gone for N seconds" claim, with injected time."""
 
 from __future__ import annotations
@@ -8,13 +9,16 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from chess import services
-from chess.models import Game, Presence, Status, Termination
-from tests.chess.chess_support import seat_game
+from chess.models import Game, Status, Termination
+from site_config.realtime.models import Presence
+from site_config.realtime.presence import enter as socket_opened
+from site_config.realtime.presence import heartbeat
+from site_config.realtime.presence import leave as socket_closed
+from tests.chess.chess_support import Published, Table, published, seat_game
 
 pytestmark = pytest.mark.django_db
 
 T0 = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
-TTL = 30  # three heartbeats of 10 s (the defaults)
 
 
 def at(seconds: float) -> datetime:
@@ -23,78 +27,141 @@ def at(seconds: float) -> datetime:
 
 @pytest.fixture(autouse=True)
 def defaults(settings):
-    settings.CHESS_PRESENCE_HEARTBEAT_SECONDS = 10
+    settings.PARLOUR_PRESENCE_HEARTBEAT_SECONDS = 10
+    settings.PARLOUR_PRESENCE_TTL_SECONDS = 30
     settings.CHESS_GONE_CLAIM_SECONDS = 30
 
 
-def game(table) -> Game:
+def game(table: Table) -> Game:
     return Game.objects.get(public_id=table.game_id)
 
 
-def enter(table, channel, session_key, seconds):
-    return services.presence_enter(
-        game=game(table), channel=channel, session_key=session_key, now=at(seconds)
+def member(table: Table, session_key: str, channel: str) -> str:
+    return services.presence_member(
+        colour=game(table).colour_of(session_key),
+        session_key=session_key,
+        channel=channel,
     )
 
 
-def touch(table, channel, session_key, colour, seconds):
-    """One process's heartbeat with one socket; the summary of its game, if any."""
-    result = services.presence_heartbeat(
-        connections={
-            channel: services.PresenceSeat(game(table).pk, session_key, colour)
-        },
+def enter(table: Table, channel: str, session_key: str, seconds: float) -> None:
+    socket_opened(
+        group=game(table).group,
+        connection=channel,
+        member=member(table, session_key, channel),
         now=at(seconds),
     )
-    return result.summaries.get(game(table).group)
 
 
-def test_rows_without_a_heartbeat_stop_counting(table):
-    enter(table, "c-white", table.white, 0)
-    summary = enter(table, "c-watch", "watcher", 0)
-    assert summary["white"] is True and summary["spectators"] == 1
-    g = game(table)
-    later = services.presence_summary(game_id=g.pk, now=at(TTL + 1))
-    assert later["white"] is False and later["spectators"] == 0
+def leave(channel: str, seconds: float) -> None:
+    socket_closed(connection=channel, now=at(seconds))
 
 
-def test_heartbeat_keeps_a_row_fresh(table):
-    enter(table, "c-white", table.white, 0)
-    g = game(table)
-    for beat in (10, 20, 30):
-        touch(table, "c-white", table.white, "w", beat)
-    assert services.presence_summary(game_id=g.pk, now=at(55))["white"] is True
+def summaries(out: Published, table: Table) -> list[dict]:
+    return [
+        payload
+        for group, payload in out.of("chess.presence")
+        if group == game(table).group
+    ]
 
 
-def test_heartbeat_prunes_a_crashed_process_rows_and_records_when(table):
-    """White's daphne died at t=0 without closing its rows; Black's socket beats."""
+def test_every_open_and_close_publishes_the_summary(table):
+    with published() as out:
+        enter(table, "c1", table.white, 0)
+        enter(table, "c2", "watcher", 0)
+        enter(table, "c3", "watcher", 0)  # a second tab of the same spectator
+        leave("c1", 1)
+        leave("unknown", 1)
+    counts = [(s["white"], s["black"], s["spectators"]) for s in summaries(out, table)]
+    assert counts == [
+        (True, False, 0),
+        (True, False, 1),
+        (True, False, 1),
+        (False, False, 1),
+    ]
+    last = summaries(out, table)[-1]
+    assert last["type"] == "presence" and last["gone_claim_after"] == 30
+    assert last["gone_since"] == {"w": int(at(1).timestamp() * 1000), "b": None}
+
+
+def test_spectators_are_tracked_without_their_session_key(table):
+    enter(table, "c-watch", "the-secret-session-key", 0)
+    [stored] = Presence.objects.values_list("member", flat=True)
+    assert stored.startswith("watch:") and "the-secret" not in stored
+    assert stored == member(table, "the-secret-session-key", "another-tab")
+
+
+def test_the_sweep_records_when_a_crashed_process_player_went(table):
+    """White's daphne died at t=0 without closing its sockets; Black's beats."""
     enter(table, "dead-white", table.white, 0)
     enter(table, "dead-watch", "watcher", 0)
     enter(table, "c-black", table.black, 0)
-    quiet = touch(table, "c-black", table.black, "b", 10)
-    assert quiet is None  # nothing changed: nothing to publish
-    summary = touch(table, "c-black", table.black, "b", 40)
+    with published() as quiet:
+        heartbeat(connections={"c-black": (game(table).group, "b")}, now=at(10))
+    assert quiet.events == []  # nothing changed: nothing to publish
+    with published() as out:
+        heartbeat(connections={"c-black": (game(table).group, "b")}, now=at(40))
+    [summary] = summaries(out, table)
     assert summary["white"] is False and summary["black"] is True
     assert summary["spectators"] == 0
     assert summary["gone_since"] == {"w": int(T0.timestamp() * 1000), "b": None}
-    assert set(Presence.objects.values_list("channel", flat=True)) == {"c-black"}
+    assert game(table).white_gone_at == T0  # the crashed socket's last heartbeat
+    assert set(Presence.objects.values_list("connection", flat=True)) == {"c-black"}
 
 
-def test_a_pruned_socket_that_beats_again_is_counted_again(table):
-    summary = touch(table, "lost", table.white, "w", 5)
-    assert summary["white"] is True
+def test_the_sweep_covers_games_this_process_has_no_socket_on(table):
+    other = seat_game("white-2", "black-2")
+    enter(table, "dead-1", table.white, 0)
+    enter(other, "dead-2", other.black, 0)
+    with published() as out:
+        heartbeat(connections={}, now=at(40))
+    assert {group for group, _ in out.of("chess.presence")} == {
+        game(table).group,
+        game(other).group,
+    }
+    assert game(other).black_gone_at == T0
+    with published() as again:  # another process, a moment later: nothing left
+        heartbeat(connections={}, now=at(41))
+    assert again.events == []
+
+
+def test_a_restored_row_clears_the_gone_mark(table):
+    enter(table, "c-white", table.white, 0)
+    leave("c-white", 1)
+    assert game(table).white_gone_at == at(1)
+    with published() as out:
+        heartbeat(connections={"c-white": (game(table).group, "w")}, now=at(5))
+    assert summaries(out, table)[-1]["white"] is True
+    assert game(table).white_gone_at is None
+
+
+def test_presence_on_a_deleted_game_publishes_nothing(table):
+    group = game(table).group
+    Game.objects.filter(public_id=table.game_id).delete()
+    with published() as out:
+        socket_opened(group=group, connection="c", member="w", now=at(0))
+    assert out.events == []
+
+
+def test_lobby_sockets_are_not_a_game(table):
+    with published() as out:
+        socket_opened(group="chess_lobby", connection="c", member="x", now=at(0))
+    assert out.events == []
+
+
+def claim(table: Table, session_key: str, seconds: float, **extra: str):
+    return services.game_claim_gone(
+        game_id=table.game_id, session_key=session_key, now=at(seconds), **extra
+    )
 
 
 def test_claim_after_the_opponent_left_long_enough(table):
     enter(table, "c-white", table.white, 0)
     enter(table, "c-black", table.black, 0)
-    services.presence_leave(channel="c-white", now=at(1))
+    leave("c-white", 1)
     with pytest.raises(services.GameError, match="not been gone for 30 seconds"):
-        services.game_claim_gone(
-            game_id=table.game_id, session_key=table.black, publish=False, now=at(20)
-        )
-    change = services.game_claim_gone(
-        game_id=table.game_id, session_key=table.black, publish=False, now=at(31)
-    )
+        claim(table, table.black, 20)
+    change = claim(table, table.black, 31)
     assert change.state["status"] == Status.FINISHED
     assert change.state["result"] == "0-1"
     assert change.state["termination"] == Termination.ABANDONED
@@ -103,42 +170,29 @@ def test_claim_after_the_opponent_left_long_enough(table):
 
 def test_claim_a_draw_instead(table):
     enter(table, "c-black", table.black, 0)
-    services.presence_leave(channel="c-black", now=at(0))
-    change = services.game_claim_gone(
-        game_id=table.game_id,
-        session_key=table.white,
-        outcome="draw",
-        publish=False,
-        now=at(45),
-    )
+    leave("c-black", 0)
+    change = claim(table, table.white, 45, outcome="draw")
     assert change.state["result"] == "1/2-1/2"
 
 
 def test_claim_counts_from_a_crashed_socket_last_heartbeat(table):
     enter(table, "dead-white", table.white, 0)  # never beats again, never leaves
     with pytest.raises(services.GameError):
-        services.game_claim_gone(
-            game_id=table.game_id, session_key=table.black, publish=False, now=at(25)
-        )
-    change = services.game_claim_gone(
-        game_id=table.game_id, session_key=table.black, publish=False, now=at(31)
-    )
-    assert change.state["result"] == "0-1"
+        claim(table, table.black, 25)
+    assert claim(table, table.black, 31).state["result"] == "0-1"
 
 
 def test_no_claim_while_another_tab_is_open_or_after_a_return(table):
     enter(table, "tab-1", table.white, 0)
     enter(table, "tab-2", table.white, 0)
-    services.presence_leave(channel="tab-1", now=at(1))
+    leave("tab-1", 1)
     assert game(table).white_gone_at is None  # tab 2 is still there
-    services.presence_leave(channel="tab-2", now=at(2))
+    leave("tab-2", 2)
     assert game(table).white_gone_at == at(2)
     enter(table, "tab-3", table.white, 20)  # back again
     assert game(table).white_gone_at is None
     with pytest.raises(services.GameError, match="not been gone"):
-        services.game_claim_gone(
-            game_id=table.game_id, session_key=table.black, publish=False, now=at(45)
-        )
+        claim(table, table.black, 45)
 
 
 def test_claim_needs_a_seat_and_a_valid_outcome(table):
@@ -152,79 +206,12 @@ def test_claim_needs_a_seat_and_a_valid_outcome(table):
 
 def test_a_player_who_never_connected_cannot_be_claimed_against(table):
     with pytest.raises(services.GameError, match="not been gone"):
-        services.game_claim_gone(
-            game_id=table.game_id, session_key=table.white, publish=False, now=at(99)
-        )
+        claim(table, table.white, 99)
 
 
 def test_state_exposes_when_each_player_went(table):
     enter(table, "c-white", table.white, 0)
-    services.presence_leave(channel="c-white", now=at(3))
-    state = services.game_state(game_id=table.game_id, publish=False)
+    leave("c-white", 3)
+    state = services.game_state(game_id=table.game_id)
     assert state["gone_since"] == {"w": int(at(3).timestamp() * 1000), "b": None}
     assert state["gone_claim_after"] == 30
-
-
-def test_one_heartbeat_refreshes_every_socket_of_the_process_in_one_update(
-    table, django_assert_num_queries
-):
-    other = seat_game("white-2", "black-2")
-    seats = {}
-    for index, (t, key, colour) in enumerate(
-        [
-            (table, table.white, "w"),
-            (table, table.black, "b"),
-            (table, "watcher", None),
-            (other, other.white, "w"),
-            (other, "watcher", None),
-        ]
-    ):
-        enter(t, f"c-{index}", key, 0)
-        seats[f"c-{index}"] = services.PresenceSeat(game(t).pk, key, colour)
-    # One UPDATE for all five rows, one SELECT for stale rows: nothing else.
-    with django_assert_num_queries(2):
-        result = services.presence_heartbeat(connections=seats, now=at(25))
-    assert result.summaries == {} and result.restored == []
-    assert set(Presence.objects.values_list("last_seen", flat=True)) == {at(25)}
-    # Still fresh long after the socket-less TTL would have run out.
-    summary = services.presence_summary(game_id=game(other).pk, now=at(50))
-    assert summary["white"] is True and summary["spectators"] == 1
-
-
-def test_the_sweep_covers_games_this_process_has_no_socket_on(table):
-    """A crashed process's rows on any game are pruned by any live process, and
-    each affected game gets its new summary."""
-    other = seat_game("white-2", "black-2")
-    enter(table, "dead-1", table.white, 0)
-    enter(other, "dead-2", other.black, 0)
-    enter(other, "dead-3", "watcher", 0)
-    result = services.presence_heartbeat(connections={}, now=at(40))
-    assert set(result.summaries) == {game(table).group, game(other).group}
-    assert result.summaries[game(table).group]["gone_since"]["w"] == int(
-        T0.timestamp() * 1000
-    )
-    mine = result.summaries[game(other).group]
-    assert mine["black"] is False and mine["spectators"] == 0
-    assert mine["gone_since"]["b"] == int(T0.timestamp() * 1000)
-    assert not Presence.objects.exists()
-    # A second sweep (another process, a moment later) has nothing left to report.
-    assert services.presence_heartbeat(connections={}, now=at(41)).summaries == {}
-
-
-def test_a_restored_row_is_reported_and_clears_the_gone_mark(table):
-    enter(table, "c-white", table.white, 0)
-    services.presence_leave(channel="c-white", now=at(1))
-    assert game(table).white_gone_at == at(1)
-    seat = services.PresenceSeat(game(table).pk, table.white, "w")
-    result = services.presence_heartbeat(connections={"c-white": seat}, now=at(5))
-    assert result.restored == ["c-white"]
-    assert result.summaries[game(table).group]["white"] is True
-    assert game(table).white_gone_at is None
-
-
-def test_a_heartbeat_for_a_deleted_game_restores_nothing(table):
-    seat = services.PresenceSeat(game(table).pk, table.white, "w")
-    Game.objects.filter(public_id=table.game_id).delete()
-    result = services.presence_heartbeat(connections={"c-white": seat}, now=at(5))
-    assert result.summaries == {}
-    assert not Presence.objects.exists()

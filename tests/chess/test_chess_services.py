@@ -14,6 +14,7 @@ from tests.chess.chess_support import (
     KNIGHT_SHUFFLE,
     SCHOLARS_MATE,
     play,
+    published,
     seat_game,
 )
 
@@ -43,12 +44,27 @@ def test_create_refuses_an_unknown_colour():
         services.game_create(session_key="a", name="Ann", colour="purple")
 
 
+def test_create_tells_the_lobby_after_commit():
+    with published() as out:
+        services.game_create(session_key="a", name="Ann", colour="white")
+    assert out.names == ["chess.lobby"]
+    [(group, payload)] = out.of("chess.lobby")
+    assert group == "chess_lobby"
+    assert payload == {"type": "lobby", "version": services.lobby_version()}
+
+
 def test_join_takes_the_free_seat_and_starts_the_game():
     g = services.game_create(session_key="a", name="Ann", colour="black")
-    change = services.game_join(game_id=g.public_id, session_key="b", name="Bob")
+    before = services.lobby_version()
+    with published() as out:
+        change = services.game_join(game_id=g.public_id, session_key="b", name="Bob")
     assert change.game.white_session == "b" and change.game.status == Status.ACTIVE
     assert change.state["players"] == {"white": "Bob", "black": "Ann"}
-    assert change.state["version"] == 2 and change.lobby_changed
+    assert change.state["version"] == 2
+    # The new state to the game's sockets, then the lobby's new version.
+    assert out.names == ["chess.state", "chess.lobby"]
+    assert out.of("chess.state") == [(g.group, change.state)]
+    assert out.of("chess.lobby")[0][1]["version"] == before + 1
 
 
 def test_a_third_visitor_cannot_join_and_a_player_cannot_join_twice(table):
@@ -64,7 +80,12 @@ def test_unknown_game_is_refused():
 
 
 def test_moves_are_stored_and_every_change_bumps_the_version(table):
-    change = play(table, ["e2e4", "e7e5"])
+    with published() as out:
+        change = play(table, ["e2e4", "e7e5"])
+    # One state per move, to the game only: a move that ends nothing leaves the
+    # lobby alone.
+    assert [state["ply"] for _, state in out.of("chess.state")] == [1, 2]
+    assert out.names == ["chess.state", "chess.state"]
     state = change.state
     assert state["moves"] == ["e2e4", "e7e5"] and state["san"] == ["e4", "e5"]
     assert state["version"] == 4 and state["ply"] == 2 and state["turn"] == "w"
@@ -82,12 +103,13 @@ def test_move_before_an_opponent_joins_is_refused():
         services.move_make(game_id=g.public_id, session_key="a", uci="e2e4", ply=0)
 
 
-def test_move_out_of_turn_is_rejected(table):
-    with pytest.raises(services.GameError, match="not your turn"):
+def test_move_out_of_turn_is_rejected_and_publishes_nothing(table):
+    with published() as out, pytest.raises(services.GameError, match="not your turn"):
         services.move_make(
             game_id=table.game_id, session_key=table.black, uci="e7e5", ply=0
         )
     assert game(table).version == 2
+    assert out.events == []
 
 
 def test_spectator_cannot_move(table):
@@ -119,11 +141,14 @@ def test_illegal_or_malformed_moves_are_refused(table, uci):
 
 
 def test_checkmate_ends_the_game_automatically(table):
-    change = play(table, FOOLS_MATE)
+    play(table, FOOLS_MATE[:-1])
+    with published() as out:
+        change = play(table, FOOLS_MATE[-1:], start_ply=3)
+    assert out.names == ["chess.state", "chess.lobby"]  # the game left the lobby
     g = change.game
     assert (g.status, g.result, g.termination) == ("finished", "0-1", "checkmate")
     assert change.state["legal"] == [] and change.state["check"] == "e1"
-    assert change.lobby_changed and "Black wins" in change.state["status_text"]
+    assert "Black wins" in change.state["status_text"]
     with pytest.raises(services.GameError, match="over"):
         services.move_make(
             game_id=table.game_id, session_key=table.white, uci="a2a3", ply=4
@@ -263,22 +288,6 @@ def test_lobby_lists_and_home_stats():
     assert home_stats() == {"open_games": 1, "in_progress": 1}
 
 
-def test_presence_counts_players_and_distinct_spectators(table):
-    g = game(table)
-    services.presence_enter(game=g, channel="c1", session_key=table.white)
-    services.presence_enter(game=g, channel="c2", session_key="watcher")
-    summary = services.presence_enter(game=g, channel="c3", session_key="watcher")
-    assert {k: summary[k] for k in ("type", "white", "black", "spectators")} == {
-        "type": "presence",
-        "white": True,
-        "black": False,
-        "spectators": 1,
-    }
-    summary = services.presence_leave(channel="c1")
-    assert summary["white"] is False
-    assert services.presence_leave(channel="unknown") is None
-
-
 def test_rematch_needs_both_players_and_swaps_colours(table):
     with pytest.raises(services.GameError, match="over"):
         services.game_rematch(game_id=table.game_id, session_key=table.white)
@@ -289,12 +298,14 @@ def test_rematch_needs_both_players_and_swaps_colours(table):
         services.game_rematch(game_id=table.game_id, session_key=table.white)
     with pytest.raises(services.GameError, match="watching"):
         services.game_rematch(game_id=table.game_id, session_key="someone")
-    done = services.game_rematch(game_id=table.game_id, session_key=table.black)
+    with published() as out:
+        done = services.game_rematch(game_id=table.game_id, session_key=table.black)
+    assert out.names == ["chess.state", "chess.lobby"]
     next_id = done.state["rematch"]
     following = Game.objects.get(public_id=next_id)
     assert following.white_session == table.black
     assert following.black_session == table.white
-    assert following.status == Status.ACTIVE and done.lobby_changed
+    assert following.status == Status.ACTIVE
     with pytest.raises(services.GameError, match="already started"):
         services.game_rematch(game_id=table.game_id, session_key=table.white)
 

@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from chess import services
 from chess.models import Game, Status
-from site_config.identity import SESSION_NAME_KEY
+from site_config.visitors.identity import SESSION_NAME_KEY
 from tests.chess.chess_support import FOOLS_MATE, play, seat_game
 
 pytestmark = pytest.mark.django_db
@@ -172,22 +172,18 @@ def test_home_page_shows_chess_figures():
 def test_every_state_says_which_controls_each_seat_sees():
     """The live page shows exactly what the server rendered (no rules in JS)."""
     table = seat_game("white-key", "black-key")
-    state = services.game_state(game_id=table.game_id, publish=False)
+    state = services.game_state(game_id=table.game_id)
     assert state["controls"] == {
         "w": ["resign", "draw_offer", "abort"],
         "b": ["resign", "draw_offer", "abort"],
     }
     play(table, ["e2e4", "e7e5"])
-    change = services.draw_offer(
-        game_id=table.game_id, session_key="white-key", publish=False
-    )
+    change = services.draw_offer(game_id=table.game_id, session_key="white-key")
     assert change.state["controls"] == {
         "w": ["resign", "draw_pending"],
         "b": ["resign", "draw_answer"],
     }
-    change = services.game_resign(
-        game_id=table.game_id, session_key="black-key", publish=False
-    )
+    change = services.game_resign(game_id=table.game_id, session_key="black-key")
     assert change.state["controls"] == {"w": ["rematch"], "b": ["rematch"]}
     html = Client().get(reverse("chess:game", args=[table.game_id])).content.decode()
     assert 'data-control="rematch" hidden' in html  # a spectator sees none

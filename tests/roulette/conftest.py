@@ -8,7 +8,7 @@ from collections.abc import Callable
 import pytest
 from django.test import Client
 
-from roulette import services, wheel
+from roulette import rules, services
 from roulette.models import Wallet
 from tests.roulette.roulette_support import FixedRandom
 
@@ -21,16 +21,16 @@ def fixed_wheel(monkeypatch: pytest.MonkeyPatch) -> Callable[..., None]:
     settlement, views and the database are the real ones.
     """
 
-    def fix(*outcomes: wheel.Pocket) -> None:
-        original = wheel.spin
+    def fix(*outcomes: rules.Pocket) -> None:
+        original = rules.spin
         rngs: dict[str, FixedRandom] = {}
 
-        def spin(wheel_name: str = wheel.AMERICAN, rng: object = None) -> wheel.Pocket:
+        def spin(wheel_name: str = rules.AMERICAN, rng: object = None) -> rules.Pocket:
             if wheel_name not in rngs:
                 rngs[wheel_name] = FixedRandom(wheel_name, *outcomes)
             return original(wheel_name, rngs[wheel_name])
 
-        monkeypatch.setattr(wheel, "spin", spin)
+        monkeypatch.setattr(rules, "spin", spin)
 
     return fix
 

@@ -160,11 +160,11 @@ def test_insufficient_chips_is_400(api):
 
 
 def test_spin_is_201_and_settles_bets(api, session, monkeypatch):
-    from roulette import wheel
+    from roulette import rules
 
     rng = FixedRandom("american", 17)
-    original = wheel.spin
-    monkeypatch.setattr(wheel, "spin", lambda name, r=None: original(name, rng))
+    original = rules.spin
+    monkeypatch.setattr(rules, "spin", lambda name, r=None: original(name, rng))
     straight = post(
         api, session["bets_url"], {"spot": "straight:17", "amount": 10}
     ).json()

@@ -4,7 +4,7 @@ import random
 
 import pytest
 
-from roulette import services, wheel
+from roulette import rules, services
 from roulette.models import Bet, BetStatus, Spin, Wallet
 from roulette.services import StaleAction, TableError
 from tests.roulette.roulette_support import FixedRandom
@@ -13,7 +13,7 @@ pytestmark = pytest.mark.django_db
 
 
 def place(wallet, spot, amount, version=None):
-    kind, numbers = wheel.parse_spot(wallet.wheel, spot)
+    kind, numbers = rules.parse_spot(wallet.wheel, spot)
     return services.bet_place(
         wallet_id=wallet.pk, kind=kind, numbers=numbers, amount=amount, version=version
     )
@@ -91,14 +91,14 @@ def test_misconfigured_limits_are_reported(wallet, settings):
 
 
 def test_invalid_shape_is_refused_with_a_reason(wallet):
-    with pytest.raises(wheel.InvalidBet, match="do not form a split"):
+    with pytest.raises(rules.InvalidBet, match="do not form a split"):
         services.bet_place(wallet_id=wallet.pk, kind="split", numbers=[1, 5], amount=5)
     assert fresh(wallet).bankroll == 1000
 
 
 def test_double_zero_is_refused_on_a_european_wallet():
     wallet = services.wallet_create(wheel_name="european")
-    with pytest.raises(wheel.InvalidBet, match="00 is not a pocket on the European"):
+    with pytest.raises(rules.InvalidBet, match="00 is not a pocket on the European"):
         services.bet_place(
             wallet_id=wallet.pk, kind="straight", numbers=["00"], amount=5
         )
@@ -118,7 +118,7 @@ def test_spin_settles_every_open_bet_once():
     place(wallet, "red", 100)
     place(wallet, "column:2", 20)
     spin = services.spin_resolve(
-        wallet_id=wallet.pk, rng=FixedRandom(wheel.AMERICAN, 17)
+        wallet_id=wallet.pk, rng=FixedRandom(rules.AMERICAN, 17)
     )
     # 17 is black, in column 2: straight 10*36, split 10*18, column 20*3; red lost.
     assert spin.pocket == "17" and spin.staked == 140
@@ -233,7 +233,7 @@ def test_wheel_change_needs_an_empty_table(wallet):
         services.wallet_set_wheel(wallet_id=wallet.pk, wheel_name="european")
     with pytest.raises(TableError, match="already playing"):
         services.wallet_set_wheel(wallet_id=wallet.pk, wheel_name="american")
-    with pytest.raises(wheel.InvalidBet, match="unknown wheel"):
+    with pytest.raises(rules.InvalidBet, match="unknown wheel"):
         services.wallet_set_wheel(wallet_id=wallet.pk, wheel_name="french")
 
 

@@ -5,13 +5,12 @@ import re
 import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.messages import get_messages
-from django.template.loader import get_template
+from django.template.loader import render_to_string
 from django.test import Client
 
 from roulette import selectors, services
 from roulette.models import Bet, BetStatus, Spin, Wallet
 from roulette.selectors import HOT_COLD_MINIMUM, home_stats
-from roulette.templatetags.roulette_tags import betting_layout
 
 pytestmark = pytest.mark.django_db
 
@@ -366,8 +365,8 @@ def test_bet_post_query_count_does_not_grow_with_bets(
     assert response.status_code == 302
 
 
-def test_cached_layout_matches_a_direct_render_of_the_partial(table, fixed_wheel):
-    """The compiled layout with chips filled in is the partial rendered directly."""
+def test_layout_shows_the_visitors_chips_and_the_winning_number(table, fixed_wheel):
+    """On both wheels the layout carries this visitor's chips and marks the last win."""
     _busy_table(table, fixed_wheel)
     table.place("straight:00", chip=1)
     for wheel_name in ("american", "european"):
@@ -375,9 +374,9 @@ def test_cached_layout_matches_a_direct_render_of_the_partial(table, fixed_wheel
         wallet.wheel = wheel_name  # layout only: the open bets fit both wheels
         state = selectors.table_state(wallet=wallet)
         assert state.on_spot and state.last_spin is not None
-        direct = get_template("roulette/table.html#layout").render(
-            {"layout": state.layout, "state": state}
-        )
-        cached = betting_layout(state)
-        assert cached == direct.strip()
-        assert " rl-win" in cached and "has-stake" in cached
+        html = render_to_string("roulette/table.html", {"state": state})
+        assert f'class="rl-layout rl-{wheel_name}"' in html
+        assert " rl-win" in html and "has-stake" in html
+        assert html.count(" rl-win") == 1  # 17, the fixed wheel's pocket
+        assert 'value="straight:17" class="rl-num rl-black has-stake"' in html
+        assert ('value="straight:00"' in html) is (wheel_name == "american")

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from chess.models import Game
 from roulette.models import Wallet
-from site_config.models import Guest
+from site_config.visitors.models import Guest
 
 pytestmark = pytest.mark.django_db
 

@@ -4,7 +4,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.test import Client
 
-from site_config.models import Guest
+from site_config.visitors.models import Guest
 
 pytestmark = pytest.mark.django_db
 

@@ -1,22 +1,40 @@
-"""The shared consumer base: fan-out through the hub and error frames for bad input."""
+"""The shared consumer base: fan-out through the hub, one hook for hub events, and
+error frames for bad input."""
 
 import json
+from dataclasses import dataclass
+from typing import Any, ClassVar
 
 import pytest
 from channels.routing import URLRouter
 from channels.testing import WebsocketCommunicator
 from django.urls import path
 
-from site_config.realtime import (
-    JsonHubConsumer,
-    ProtocolError,
-    get_hub,
-    publish,
-    require_field,
-)
+from site_config.realtime.consumer import HubConsumer
+from site_config.realtime.events import publish
+from site_config.realtime.hub import get_hub
+from site_config.realtime.protocol import ProtocolError, require_field
 
 
-class RoomConsumer(JsonHubConsumer):
+@dataclass(frozen=True)
+class Said:
+    name: ClassVar[str] = "test.said"
+    text: str
+
+    def payload(self) -> dict[str, Any]:
+        return {"type": "said", "text": self.text}
+
+
+@dataclass(frozen=True)
+class Numbered:
+    name: ClassVar[str] = "test.n"
+    n: int
+
+    def payload(self) -> dict[str, Any]:
+        return {"type": "n", "n": self.n}
+
+
+class RoomConsumer(HubConsumer):
     async def connect(self):
         await self.accept()
         await self.hub_join("test_room")
@@ -25,14 +43,35 @@ class RoomConsumer(JsonHubConsumer):
         text = require_field(content, "text", str)
         if not text:
             raise ProtocolError("Say something.")
-        await publish("test_room", {"type": "said", "text": text})
+        await publish("test_room", Said(text))
 
 
-app = URLRouter([path("ws/test/", RoomConsumer.as_asgi())])
+class CountingConsumer(RoomConsumer):
+    """Sees each hub event by name, before the default push."""
+
+    seen: list[str]
+
+    async def connect(self):
+        self.seen = []
+        await super().connect()
+
+    def on_hub_event(self, event, frame):
+        self.seen.append(event)
+        if event == Said.name:
+            self.push_frame(json.dumps({"type": "seen", "events": self.seen}))
+        super().on_hub_event(event, frame)
 
 
-async def open_socket():
-    ws = WebsocketCommunicator(app, "/ws/test/")
+app = URLRouter(
+    [
+        path("ws/test/", RoomConsumer.as_asgi()),
+        path("ws/counting/", CountingConsumer.as_asgi()),
+    ]
+)
+
+
+async def open_socket(url="/ws/test/"):
+    ws = WebsocketCommunicator(app, url)
     connected, _ = await ws.connect()
     assert connected
     return ws
@@ -50,10 +89,23 @@ async def test_publish_reaches_every_member_once():
     assert get_hub().local_count("test_room") == 0
 
 
+async def test_the_hook_sees_the_event_name_and_the_frame_follows():
+    hooked = await open_socket("/ws/counting/")
+    await publish("test_room", Numbered(1))
+    await publish("test_room", Said("hello"))
+    assert await hooked.receive_json_from() == {"type": "n", "n": 1}
+    assert await hooked.receive_json_from() == {
+        "type": "seen",
+        "events": ["test.n", "test.said"],
+    }
+    assert await hooked.receive_json_from() == {"type": "said", "text": "hello"}
+    await hooked.disconnect()
+
+
 async def test_many_events_arrive_in_order_without_loss():
     sockets = [await open_socket() for _ in range(5)]
     for n in range(300):
-        await publish("test_room", {"type": "n", "n": n})
+        await publish("test_room", Numbered(n))
     for ws in sockets:
         got = [(await ws.receive_json_from())["n"] for _ in range(300)]
         assert got == list(range(300))
@@ -70,9 +122,11 @@ async def test_many_events_arrive_in_order_without_loss():
         ('{"a":' * 5000, "must be JSON objects"),
         ('{"text": "no type"}', "Unknown message type"),
         ('{"type": "dance"}', "Unknown message type"),
+        ('{"type": "no-such"}', "Unknown message type"),
         ('{"type": 7}', "Unknown message type"),
         ('{"type": "say"}', "Missing field 'text'"),
         ('{"type": "say", "text": 5}', "wrong type"),
+        ('{"type": "say", "text": true}', "wrong type"),
         ('{"type": "say", "text": ""}', "Say something."),
         (json.dumps({"type": "say", "text": "x" * 70_000}), "Frame too large"),
     ],
@@ -95,7 +149,7 @@ async def test_binary_frames_get_an_error():
     await ws.disconnect()
 
 
-class FailingConsumer(JsonHubConsumer):
+class FailingConsumer(HubConsumer):
     async def connect(self):
         await self.accept()
         await self.hub_join("test_failing")

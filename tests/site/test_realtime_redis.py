@@ -7,7 +7,8 @@ import pytest
 from channels_redis.core import RedisChannelLayer
 from channels_redis.pubsub import RedisPubSubChannelLayer
 
-from site_config.realtime import HUB_EVENT, Hub
+from site_config.realtime.events import envelope
+from site_config.realtime.hub import Hub
 
 pytestmark = pytest.mark.services
 
@@ -17,9 +18,11 @@ LAYERS = [RedisChannelLayer, RedisPubSubChannelLayer]
 class Sink:
     def __init__(self) -> None:
         self.frames: list[str] = []
+        self.events: list[str] = []
         self.arrived = asyncio.Event()
 
-    async def send_frame(self, frame: str) -> None:
+    def hub_event(self, event: str, frame: str) -> None:
+        self.events.append(event)
         self.frames.append(frame)
         self.arrived.set()
 
@@ -34,7 +37,7 @@ def make_layer(cls, redis_url):
 async def frames_after_send(layer, group, sinks, text):
     for sink in sinks:
         sink.arrived.clear()
-    await layer.group_send(group, {"type": HUB_EVENT, "group": group, "frame": text})
+    await layer.group_send(group, envelope(group, "test.said", text))
     await asyncio.wait_for(
         asyncio.gather(*(sink.arrived.wait() for sink in sinks)), timeout=5
     )
@@ -65,6 +68,7 @@ async def test_two_processes_receive_each_event_once(layer_class, redis_url):
     await asyncio.sleep(0.1)
     assert a.frames == ["one", "two"]
     assert b.frames == ["one", "two"]
+    assert a.events == b.events == ["test.said", "test.said"]
     await first.leave(group, a)
     await second.leave(group, b)
     for task in own:

@@ -8,6 +8,8 @@ import struct
 import subprocess
 import sys
 import time
+from dataclasses import dataclass
+from typing import Any, ClassVar
 
 import pytest
 from channels.routing import URLRouter
@@ -15,20 +17,35 @@ from channels.testing import WebsocketCommunicator
 from django.urls import path
 from websockets.sync.client import connect
 
-from site_config.realtime import (
-    SLOW_CLOSE_CODE,
-    JsonHubConsumer,
-    daphne_protocol,
-    get_hub,
-    publish,
-    text_frame,
-)
+from site_config.realtime.consumer import HubConsumer
+from site_config.realtime.events import publish
+from site_config.realtime.hub import get_hub
+from site_config.realtime.protocol import text_frame
+from site_config.realtime.tasks import spawn
+from site_config.realtime.transports import SLOW_CLOSE_CODE, daphne_protocol
 from tests.support import ROOT, DaphneServer, server_env
 
 ROOM = "slow_room"
 
 
-class RoomConsumer(JsonHubConsumer):
+@dataclass(frozen=True)
+class Numbered:
+    name: ClassVar[str] = "test.n"
+    n: int
+
+    def payload(self) -> dict[str, Any]:
+        return {"type": "n", "n": self.n, "pad": "x" * 50}
+
+
+@dataclass(frozen=True)
+class Stop:
+    name: ClassVar[str] = "test.stop"
+
+    def payload(self) -> dict[str, Any]:
+        return {"type": "stop"}
+
+
+class RoomConsumer(HubConsumer):
     async def connect(self):
         await self.accept()
         await self.hub_join(ROOM)
@@ -42,14 +59,13 @@ class StuckConsumer(RoomConsumer):
 
 
 class HookedConsumer(RoomConsumer):
-    """Overrides send_frame (as the chat does to act on some events)."""
+    """Acts on one event by name (as the chat does when a room is closed)."""
 
-    async def send_frame(self, frame):
-        if '"stop"' in frame:
-            self.closed = True
-            await self.close(code=4100)
+    def on_hub_event(self, event, frame):
+        if event == Stop.name:
+            spawn(self.close(code=4100))
             return
-        await super().send_frame(frame)
+        super().on_hub_event(event, frame)
 
 
 class StuckHookedConsumer(HookedConsumer, StuckConsumer):
@@ -91,7 +107,7 @@ async def test_stuck_member_is_closed_with_4008_and_the_room_keeps_going(setting
     fast, stuck = await open_socket("/ws/room/"), await open_socket("/ws/stuck/")
     assert get_hub().local_count(ROOM) == 2
     for n in range(200):
-        await publish(ROOM, {"type": "n", "n": n, "pad": "x" * 50})
+        await publish(ROOM, Numbered(n))
     got = [(await fast.receive_json_from())["n"] for _ in range(200)]
     assert got == list(range(200))
     closed = await stuck.receive_output(timeout=2)
@@ -103,7 +119,7 @@ async def test_stuck_member_is_closed_with_4008_and_the_room_keeps_going(setting
     await stuck.disconnect()
 
 
-async def test_send_frame_overrides_see_hub_events_and_cannot_stall_the_room(
+async def test_hooks_see_hub_events_and_a_stuck_member_cannot_stall_the_room(
     settings,
 ):
     settings.PARLOUR_WS_MAX_BACKLOG_BYTES = 4000
@@ -111,8 +127,8 @@ async def test_send_frame_overrides_see_hub_events_and_cannot_stall_the_room(
     hooked = await open_socket("/ws/hooked/")
     stuck = await open_socket("/ws/stuck-hooked/")
     for n in range(100):
-        await publish(ROOM, {"type": "n", "n": n, "pad": "x" * 50})
-    await publish(ROOM, {"type": "stop"})
+        await publish(ROOM, Numbered(n))
+    await publish(ROOM, Stop())
     for ws in (fast, hooked):
         assert [(await ws.receive_json_from())["n"] for _ in range(100)] == list(
             range(100)
@@ -128,7 +144,7 @@ async def test_a_member_within_the_limit_is_not_closed(settings):
     settings.PARLOUR_WS_MAX_BACKLOG_BYTES = 1_000_000
     sockets = [await open_socket("/ws/room/") for _ in range(3)]
     for n in range(300):
-        await publish(ROOM, {"type": "n", "n": n})
+        await publish(ROOM, Numbered(n))
     for ws in sockets:
         assert [(await ws.receive_json_from())["n"] for _ in range(300)] == list(
             range(300)

@@ -4,8 +4,6 @@ import json
 import subprocess
 import sys
 
-import pytest
-
 from tests.support import ROOT, server_env
 
 PROBE = """
@@ -45,7 +43,7 @@ def test_default_mode_is_sqlite_wal_and_in_memory_layer():
     # Kept: HTTP requests run on reused threads (site_config/sync_threads.py).
     assert found["conn_max_age"] == 600
     assert found["conn_health_checks"] is True
-    assert found["layer"] == "site_config.layers.InMemoryChannelLayer"
+    assert found["layer"] == "channels.layers.InMemoryChannelLayer"
     # One process: sessions cached in its memory, written through to SQLite.
     assert found["session_engine"] == "django.contrib.sessions.backends.cached_db"
     assert found["cache"] == "django.core.cache.backends.locmem.LocMemCache"
@@ -143,17 +141,39 @@ def test_app_limits_come_from_the_environment():
     assert found["limits"]["outside_max"] == 500  # the defaults fill the rest
 
 
-def test_the_asgi_entry_point_shortens_the_gil_switch_interval():
+def asgi_start_up_log(**env: str | None) -> str:
     result = subprocess.run(
-        [
-            sys.executable,
-            "-c",
-            "import sys, site_config.asgi; print(sys.getswitchinterval())",
-        ],
+        [sys.executable, "-c", "import site_config.asgi"],
         cwd=ROOT,
-        env=server_env(DJANGO_SETTINGS_MODULE="site_config.settings"),
+        env=server_env(DJANGO_SETTINGS_MODULE="site_config.settings", **env),
         capture_output=True,
         text=True,
         check=True,
     )
-    assert float(result.stdout) == pytest.approx(0.001)
+    return result.stderr
+
+
+def test_start_up_names_the_active_websocket_transport():
+    assert "realtime transport: daphne-direct under daphne" in asgi_start_up_log()
+    off = asgi_start_up_log(PARLOUR_WS_DIRECT_WRITE="0")
+    assert "realtime transport: outbox (daphne-direct is off: switched off" in off
+
+
+def test_presence_timings_come_from_the_environment():
+    probe = (
+        "import django; django.setup()\n"
+        "from site_config.realtime import presence\n"
+        "print(presence.heartbeat_seconds(), presence.ttl_seconds())\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", probe],
+        cwd=ROOT,
+        env=server_env(
+            DJANGO_SETTINGS_MODULE="site_config.settings",
+            PARLOUR_PRESENCE_HEARTBEAT_SECONDS="2",
+        ),
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert result.stdout.split() == ["2.0", "6.0"]  # the TTL is three beats

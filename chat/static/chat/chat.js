@@ -74,6 +74,14 @@ export class CatchUp {
   }
 }
 
+// A fresh id for one message, sent again with every retry of it so the server stores
+// it once. Random, not a counter: two tabs of one person share the id space.
+// (getRandomValues, unlike randomUUID, also works on plain-HTTP pages.)
+export function newClientId() {
+  const bytes = crypto.getRandomValues(new Uint8Array(12));
+  return Array.from(bytes, (byte) => byte.toString(16).padStart(2, "0")).join("");
+}
+
 function localTime(iso) {
   const date = new Date(iso);
   if (Number.isNaN(date.getTime())) return "";
@@ -94,9 +102,13 @@ function roomPage(config) {
   let hasOlder = Boolean(config.hasOlder);
   let loadingOlder = false;
   // Our messages in flight, by the client_id sent with them: the server answers
-  // each with `sent` or with an error carrying that id, in any order.
+  // each with `sent` or with an error carrying that id, in any order. Those still
+  // unanswered when the socket drops are sent again, with the same id, on the
+  // next connection: the server stores each once whatever the retries.
   const pending = new Map();
-  let sendCount = 0;
+  // The last refused message put back in the composer: sent again unchanged, it
+  // keeps its id (a "try again" refusal may come after it was stored).
+  let restored = null;
   let lastTypingSent = 0;
   let ended = false;
   let refusal = ""; // reason given by the server before a fatal close
@@ -222,12 +234,15 @@ function roomPage(config) {
   const socket = new LiveSocket(config.socket, {
     fatalCodes: Object.keys(FATAL).map(Number),
     onOpen() {
-      // First open and every reconnect: fetch exactly what was missed.
+      // First open and every reconnect: fetch exactly what was missed, then
+      // retry what the last connection left unanswered.
       socket.send(catchUp.open());
+      for (const [clientId, body] of pending) {
+        socket.send({ type: "message", body, client_id: clientId });
+      }
     },
     onClose(event) {
       catchUp.close(performance.now());
-      pending.clear(); // answers to a closed socket's frames never come
       if (event.code in FATAL) end(event.reason || refusal || FATAL[event.code]);
     },
     onMessage(data) {
@@ -276,7 +291,10 @@ function roomPage(config) {
           // The refused message goes back into an empty composer so nothing is lost.
           const body = pending.get(data.client_id);
           pending.delete(data.client_id);
-          if (body !== undefined && input && !input.value) input.value = body;
+          if (body !== undefined && input && !input.value) {
+            input.value = body;
+            restored = { clientId: data.client_id, body };
+          }
           break;
         }
         default:
@@ -296,8 +314,8 @@ function roomPage(config) {
         return;
       }
       showError("");
-      sendCount += 1;
-      const clientId = `${Date.now().toString(36)}-${sendCount}`;
+      const clientId = restored?.body === body ? restored.clientId : newClientId();
+      restored = null;
       pending.set(clientId, body);
       socket.send({ type: "message", body, client_id: clientId });
       lastTypingSent = 0; // the next keystroke starts a new typing notice

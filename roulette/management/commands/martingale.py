@@ -1,5 +1,5 @@
-"""``manage.py martingale``: play a betting system through the JSON API, like the seeds'
-client, or in process (``--local``) through the same services the API uses.
+"""``manage.py martingale``: play a betting system through the JSON API over HTTP,
+or in process (``--local``) through the same services the API uses.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from typing import Any, Protocol
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from roulette import conf, wheel
+from roulette import conf, rules
 
 
 class Table(Protocol):
@@ -24,7 +24,7 @@ class Table(Protocol):
 
     def bet(self, spot: str, amount: int) -> None: ...
 
-    def spin(self) -> tuple[wheel.Pocket, int, int]:
+    def spin(self) -> tuple[rules.Pocket, int, int]:
         """Spin: (pocket, net of this spin, bankroll after)."""
         ...
 
@@ -66,7 +66,7 @@ class HttpTable:
     def bet(self, spot: str, amount: int) -> None:
         self._call("POST", f"{self.session_url}bets/", {"spot": spot, "amount": amount})
 
-    def spin(self) -> tuple[wheel.Pocket, int, int]:
+    def spin(self) -> tuple[rules.Pocket, int, int]:
         result = self._call("POST", f"{self.session_url}spins/")
         return result["pocket"], result["net"], result["bankroll"]
 
@@ -84,7 +84,7 @@ class LocalTable:
         self.description = f"in process, betting session {self.wallet.public_id}"
 
     def bet(self, spot: str, amount: int) -> None:
-        kind, numbers = wheel.parse_spot(self.wallet.wheel, spot)
+        kind, numbers = rules.parse_spot(self.wallet.wheel, spot)
         try:
             self.services.bet_place(
                 wallet_id=self.wallet.pk, kind=kind, numbers=numbers, amount=amount
@@ -92,7 +92,7 @@ class LocalTable:
         except ValueError as exc:
             raise CommandError(f"bet refused: {exc}") from exc
 
-    def spin(self) -> tuple[wheel.Pocket, int, int]:
+    def spin(self) -> tuple[rules.Pocket, int, int]:
         spin = self.services.spin_resolve(wallet_id=self.wallet.pk, rng=self.rng)
         self.wallet.refresh_from_db()
         return spin.value, spin.net, self.wallet.bankroll
@@ -150,12 +150,12 @@ class Command(BaseCommand):
         )
         parser.add_argument(
             "--strategy",
-            choices=wheel.STRATEGIES,
+            choices=rules.STRATEGIES,
             default="martingale",
             help="Stake progression (default %(default)s).",
         )
         parser.add_argument(
-            "--wheel", choices=wheel.WHEELS, default=wheel.AMERICAN, help="Wheel type."
+            "--wheel", choices=rules.WHEELS, default=rules.AMERICAN, help="Wheel type."
         )
         parser.add_argument(
             "--seed", type=int, help="Seed the local wheel (with --local only)."
@@ -184,9 +184,9 @@ class Command(BaseCommand):
         wheel_name = options["wheel"]
         proposition = options["proposition"]
         try:
-            kind, numbers = wheel.parse_spot(wheel_name, proposition)
-            wheel.make_bet(wheel_name, kind, numbers, base)
-        except wheel.InvalidBet as exc:
+            kind, numbers = rules.parse_spot(wheel_name, proposition)
+            rules.make_bet(wheel_name, kind, numbers, base)
+        except rules.InvalidBet as exc:
             raise CommandError(f"--proposition {proposition!r}: {exc}") from exc
 
         table: Table
@@ -196,7 +196,7 @@ class Command(BaseCommand):
             )
         else:
             table = HttpTable(options["url"], wheel_name=wheel_name, bankroll=budget)
-        side = "inside" if wheel.is_inside(kind) else "outside"
+        side = "inside" if rules.is_inside(kind) else "outside"
         table_min = table.limits[f"{side}_min"]
         if base < table_min:
             raise CommandError(
@@ -206,7 +206,7 @@ class Command(BaseCommand):
         # The house limit wins over ours when it is lower.
         cap = min(table_max, table.limits[f"{side}_max"])
 
-        label = wheel.describe(kind, numbers)
+        label = rules.describe(kind, numbers)
         self.stdout.write(
             f"{options['strategy'].title()} on {label}, {wheel_name.title()} wheel, "
             f"base {base}, "
@@ -214,20 +214,20 @@ class Command(BaseCommand):
         )
         tally = self.play(
             table,
-            progression=wheel.Progression(options["strategy"], base),
-            spot=wheel.spot_for(kind, numbers),
+            progression=rules.Progression(options["strategy"], base),
+            spot=rules.spot_for(kind, numbers),
             base=base,
             cap=cap,
             budget=budget,
             spins=spins,
         )
-        self.summarise(tally, edge=float(wheel.house_edge(wheel_name, kind)))
+        self.summarise(tally, edge=float(rules.house_edge(wheel_name, kind)))
 
     def play(
         self,
         table: Table,
         *,
-        progression: wheel.Progression,
+        progression: rules.Progression,
         spot: str,
         base: int,
         cap: int,
@@ -237,7 +237,7 @@ class Command(BaseCommand):
         tally = Tally(budget=budget, bankroll=budget, peak=budget)
         for number in range(1, spins + 1):
             wish = progression.stake()
-            stake = wheel.next_stake(
+            stake = rules.next_stake(
                 wish, bankroll=tally.bankroll, table_min=base, table_max=cap
             )
             if stake == 0:

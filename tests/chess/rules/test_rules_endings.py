@@ -1,4 +1,4 @@
-"""Game endings: automatic outcomes and draw claims (SPEC §3)."""
+"""Game endings: automatic outcomes and draw claims."""
 
 from __future__ import annotations
 

@@ -1,6 +1,5 @@
-"""`Board.has_mating_material(colour)`: the one-sided half of SPEC §3's
-insufficient-material rule (used to score a flag: time out against a side that
-cannot mate is a draw)."""
+"""`Board.has_mating_material(colour)`: the one-sided half of the insufficient-material
+rule (used to score a flag: time out against a side that cannot mate is a draw)."""
 
 from __future__ import annotations
 
@@ -14,7 +13,7 @@ from chess.rules import Board
 @pytest.mark.parametrize(
     ("fen", "colour", "expected"),
     [
-        # A bare king never mates (SPEC: a flag against a bare king is a draw).
+        # A bare king never mates (a flag against a bare king is a draw).
         ("4k3/8/8/8/8/8/8/4K3 w - - 0 1", "w", False),
         ("4k3/8/8/8/8/8/8/4K3 w - - 0 1", "b", False),
         ("3qk3/8/8/8/8/8/8/4K3 w - - 0 1", "w", False),

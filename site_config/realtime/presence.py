@@ -1,0 +1,261 @@
+"""Presence for every live feature: who is connected to which hub group, correct
+across processes and after crashes.
+
+Each open socket has a row (`Presence`); each process refreshes all its rows with one
+UPDATE per heartbeat and sweeps the rows of dead processes. A feature says who it
+counts (`member`: a chat name, a chess seat) and hears about changes through a
+listener registered for its groups' prefix (in its `AppConfig.ready`), which runs on
+the database thread and may write and `publish_on_commit`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from site_config.realtime.models import Presence
+from site_config.realtime.tasks import per_loop, realtime_db, spawn
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class PresenceChange:
+    """A socket of `member` arrived in or left `group`: `joined` when it is the
+    member's first there, `left` when it was their last. `members` is who is there
+    now; `at` when it happened (for a crashed process: its last heartbeat)."""
+
+    group: str
+    member: str
+    at: datetime
+    joined: bool = False
+    left: bool = False
+    members: list[str] = field(default_factory=list)
+
+
+Listener = Callable[[list[PresenceChange]], None]
+_listeners: list[tuple[str, Listener]] = []
+
+
+def listen(prefix: str, listener: Listener) -> None:
+    """Call `listener(changes)` for changes in groups starting with `prefix`."""
+    if (prefix, listener) not in _listeners:
+        _listeners.append((prefix, listener))
+
+
+def _notify(changes: list[PresenceChange]) -> None:
+    for prefix, listener in _listeners:
+        mine = [change for change in changes if change.group.startswith(prefix)]
+        if mine:
+            listener(mine)
+
+
+def heartbeat_seconds() -> float:
+    return float(settings.PARLOUR_PRESENCE_HEARTBEAT_SECONDS)
+
+
+def ttl_seconds() -> float:
+    """Age after which a row no longer counts: a few missed beats (a busy process
+    must not blink anyone off)."""
+    return float(settings.PARLOUR_PRESENCE_TTL_SECONDS)
+
+
+def cutoff(now: datetime | None = None) -> datetime:
+    """Rows last refreshed before this instant are ghosts of a dead process."""
+    return (now or timezone.now()) - timedelta(seconds=ttl_seconds())
+
+
+def fresh(group: str | None = None, now: datetime | None = None) -> QuerySet[Presence]:
+    rows = Presence.objects.filter(last_seen__gte=cutoff(now))
+    return rows if group is None else rows.filter(group=group)
+
+
+def members(group: str, now: datetime | None = None) -> list[str]:
+    """Who is connected to `group` now, each once, sorted."""
+    found = fresh(group, now).values_list("member", flat=True).distinct()
+    return sorted(set(found))
+
+
+def counts(groups: Iterable[str], now: datetime | None = None) -> dict[str, int]:
+    """How many members each of `groups` has now (0 for none)."""
+    wanted = list(groups)
+    rows = (
+        fresh(None, now)
+        .filter(group__in=wanted)
+        .values_list("group", "member")
+        .distinct()
+    )
+    found = dict.fromkeys(wanted, 0)
+    for group, _ in rows:
+        found[group] += 1
+    return found
+
+
+def _still_there(group: str, member: str, now: datetime) -> bool:
+    return fresh(group, now).filter(member=member).exists()
+
+
+def enter(
+    *, group: str, connection: str, member: str, now: datetime | None = None
+) -> PresenceChange:
+    """Record a new socket of `member` in `group` (runs on a database thread)."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        already = _still_there(group, member, now)
+        Presence.objects.create(
+            group=group, connection=connection, member=member, last_seen=now
+        )
+        change = PresenceChange(
+            group, member, now, joined=not already, members=members(group, now)
+        )
+        _notify([change])
+    return change
+
+
+def leave(*, connection: str, now: datetime | None = None) -> PresenceChange | None:
+    """Forget a closed socket; None if its row was already swept."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        row = Presence.objects.filter(connection=connection).first()
+        if row is None:
+            return None
+        deleted, _ = Presence.objects.filter(pk=row.pk).delete()
+        change = PresenceChange(
+            row.group,
+            row.member,
+            now,
+            left=bool(deleted) and not _still_there(row.group, row.member, now),
+            members=members(row.group, now),
+        )
+        _notify([change])
+    return change
+
+
+def heartbeat(
+    *, connections: Mapping[str, tuple[str, str]], now: datetime | None = None
+) -> list[PresenceChange]:
+    """One process's beat: refresh its sockets' rows (connection -> (group,
+    member)) with one UPDATE, re-create rows another process swept while this one
+    stalled, then sweep the rows of dead processes. Returns the changes."""
+    now = now or timezone.now()
+    changes: list[PresenceChange] = []
+    if connections:
+        refreshed = Presence.objects.filter(connection__in=list(connections)).update(
+            last_seen=now
+        )
+        if refreshed < len(connections):
+            changes += _restore(connections, now)
+    changes += _sweep(now)
+    if changes:
+        for group in {change.group for change in changes}:
+            listed = members(group, now)
+            for change in changes:
+                if change.group == group:
+                    change.members = listed
+        _notify(changes)
+    return changes
+
+
+def _restore(
+    connections: Mapping[str, tuple[str, str]], now: datetime
+) -> list[PresenceChange]:
+    present = set(
+        Presence.objects.filter(connection__in=list(connections)).values_list(
+            "connection", flat=True
+        )
+    )
+    changes: dict[tuple[str, str], PresenceChange] = {}
+    for connection, (group, member) in connections.items():
+        if connection in present:
+            continue
+        if (group, member) not in changes:
+            changes[(group, member)] = PresenceChange(
+                group, member, now, joined=not _still_there(group, member, now)
+            )
+        # ignore_conflicts: a row re-created concurrently (or never lost) stays.
+        Presence.objects.bulk_create(
+            [
+                Presence(
+                    group=group, connection=connection, member=member, last_seen=now
+                )
+            ],
+            ignore_conflicts=True,
+        )
+    return [change for change in changes.values() if change.joined]
+
+
+def _sweep(now: datetime) -> list[PresenceChange]:
+    """Delete stale rows; several processes may sweep at once, and a departure is
+    reported by whoever deleted the row."""
+    stale = list(
+        Presence.objects.filter(last_seen__lt=cutoff(now)).values_list(
+            "pk", "group", "member", "last_seen"
+        )
+    )
+    gone: dict[tuple[str, str], datetime] = {}
+    for pk, group, member, seen in stale:
+        deleted, _ = Presence.objects.filter(pk=pk).delete()
+        if deleted:
+            key = (group, member)
+            gone[key] = max(seen, gone.get(key, seen))
+    return [
+        PresenceChange(group, member, seen, left=True)
+        for (group, member), seen in gone.items()
+        if not _still_there(group, member, now)
+    ]
+
+
+class Tracker:
+    """Per process: this process's open sockets and the one heartbeat task."""
+
+    def __init__(self) -> None:
+        self.connections: dict[str, tuple[str, str]] = {}
+        self.task: asyncio.Task[None] | None = None
+
+    async def join(self, *, group: str, connection: str, member: str) -> PresenceChange:
+        """Record a socket and keep its row fresh until `part`."""
+        self.connections[connection] = (group, member)
+        if self.task is None or self.task.done():
+            self.task = spawn(self.run())
+        # On failure the socket stays tracked: the caller's part() removes it.
+        return await realtime_db.run(
+            enter, group=group, connection=connection, member=member
+        )
+
+    async def part(self, connection: str) -> PresenceChange | None:
+        """Forget a socket (safe to call twice, or for one that never joined)."""
+        if self.connections.pop(connection, None) is None:
+            return None
+        if not self.connections and self.task is not None:
+            self.task.cancel()
+            self.task = None
+        return await realtime_db.run(leave, connection=connection)
+
+    async def run(self) -> None:
+        while self.connections:
+            await asyncio.sleep(heartbeat_seconds())
+            try:
+                await self.beat()
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # the database may be briefly unavailable
+                logger.warning("presence heartbeat failed", exc_info=True)
+
+    async def beat(self) -> None:
+        beating = dict(self.connections)
+        await realtime_db.run(heartbeat, connections=beating)
+        # A socket that closed during the beat may just have had its row
+        # re-created: remove it again (nothing happens if part() already did).
+        for connection in beating.keys() - self.connections.keys():
+            await realtime_db.run(leave, connection=connection)
+
+
+tracker = per_loop(Tracker)
