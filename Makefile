@@ -41,13 +41,13 @@ serve: migrate
 test: install-dev
 	$(BIN)/pytest
 
-## The non-browser suite again on the production topology's services: PostgreSQL and
-## Redis (CI's second leg). Override the URLs to point elsewhere.
+## The in-process suite again on the production topology's PostgreSQL and Redis
+## (CI's second leg; live-server tests ran in the first). Override the URLs at will.
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/test
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/0
 test-scaled: install-dev
 	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) \
-		$(BIN)/pytest -m "not browser and not slow"
+		$(BIN)/pytest -m "not browser and not services and not slow"
 
 ## Also the slow ones (deep perft, soak runs).
 test-all: install-dev

@@ -32,6 +32,7 @@ import re
 import sys
 import time
 import uuid
+from collections import Counter
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -52,6 +53,7 @@ from websockets.asyncio.client import ClientConnection, connect  # noqa: E402
 HERE = os.path.abspath(__file__)
 TOKEN = re.compile(r"~b([0-9a-f]{6})\.(\d+)\.(\d+)\.(\d+)~")
 TOKEN_BYTES = re.compile(TOKEN.pattern.encode())
+WELCOME = re.compile(rb'^\{"type":\s*"welcome"')
 now_ns = time.monotonic_ns
 
 
@@ -200,8 +202,14 @@ class Receiver:
     errors: int = 0
     error_samples: list[str] = field(default_factory=list)
     last_delivery: int = 0
+    welcomed: bool = False  # Parlour: its `welcome` came (it is in the room)
+    join_errors: int = 0
+    join_error_samples: list[str] = field(default_factory=list)
 
     def feed(self, frame: bytes, arrived: int) -> None:
+        if not self.welcomed and WELCOME.search(frame):
+            self.welcomed = True
+            return
         if b'"error"' in frame:
             self.errors += 1
             if len(self.error_samples) < 3:
@@ -262,11 +270,31 @@ async def close_receivers(receivers: list[Receiver]) -> None:
     )
 
 
-def forget_join_errors(receivers: list[Receiver]) -> None:
-    """Whatever arrived on join (history, presence) is not load."""
+async def join(receivers: list[Receiver], welcome: bool, settle: float) -> float:
+    """Wait until every client is in the room, then `settle` seconds; errors that
+    came so far (refusals on join) are kept apart: they are not load. Returns the
+    seconds spent waiting for the last `welcome`.
+
+    Parlour accepts the handshake before it joins the socket to the room (database
+    work that lags under load), and sends `welcome` once it has joined (events that
+    arrive meanwhile follow the welcome). So with `welcome` (the parlour protocol)
+    the load starts only when every client has its welcome or was closed (at most
+    60 s): a late join would otherwise count as lost messages. The yardsticks join
+    before the handshake completes (Channels' group_add in connect) or right after
+    it (the plain server), and send no welcome."""
+    began = time.monotonic()
+    if welcome:
+        until = began + 60
+        while time.monotonic() < until:
+            if all(r.welcomed or r.closed for r in receivers):
+                break
+            await asyncio.sleep(0.05)
+    waited = time.monotonic() - began
+    await asyncio.sleep(settle)
     for r in receivers:
-        r.errors = 0
-        r.error_samples.clear()
+        r.join_errors, r.join_error_samples = r.errors, r.error_samples
+        r.errors, r.error_samples = 0, []
+    return waited
 
 
 async def drain(receivers: list[Receiver], sent: int, stall: float, cap: float) -> None:
@@ -288,6 +316,7 @@ async def drain(receivers: list[Receiver], sent: int, stall: float, cap: float) 
 
 def tally(receivers: list[Receiver]) -> dict[str, Any]:
     """What a group of receivers got (the raw latencies, to merge exactly)."""
+    closed = Counter(r.closed for r in receivers if r.closed and r.closed != "1000")
     return {
         "clients": len(receivers),
         "delivered": sum(len(r.seen) for r in receivers),
@@ -295,7 +324,11 @@ def tally(receivers: list[Receiver]) -> dict[str, Any]:
         "errors": sum(r.errors for r in receivers),
         "error_samples": [s for r in receivers for s in r.error_samples][:3],
         # before we close anything: any close now came from the server
-        "closed_early": sum(1 for r in receivers if r.closed and r.closed != "1000"),
+        "closed_early": sum(closed.values()),
+        "closed_codes": dict(closed),
+        "join_errors": sum(r.join_errors for r in receivers),
+        "join_error_samples": [s for r in receivers for s in r.join_error_samples][:3],
+        "not_welcomed": sum(1 for r in receivers if not r.welcomed),
         "last_delivery": max((r.last_delivery for r in receivers), default=0),
         "latencies": [x for r in receivers for x in r.latencies],
     }
@@ -376,9 +409,8 @@ async def chat_worker() -> None:
     receivers, connect_ns = await open_receivers(
         spec["bases"], spec["path"], members, spec["run"]
     )
-    await asyncio.sleep(spec["settle"])
-    forget_join_errors(receivers)
-    write({"ready": len(receivers), "connect_ns": connect_ns})
+    waited = await join(receivers, spec["welcome"], spec["settle"])
+    write({"ready": len(receivers), "connect_ns": connect_ns, "join_wait_s": waited})
     cpu, wall = time.process_time(), time.monotonic()
     command = await read()
     await drain(receivers, command["sent"], command["drain"], command["drain_max"])
@@ -405,6 +437,7 @@ async def chat(args: argparse.Namespace) -> dict[str, Any]:
     # The receivers are split into `--procs` processes: this one holds the senders
     # (the first clients) and its share; the other shares go to child processes.
     members = list(enumerate(cookies))
+    welcome = args.protocol == "parlour"
     procs = max(1, min(args.procs, len(members)))
     share = -(-len(members) // procs)
     if args.senders > share:
@@ -422,16 +455,17 @@ async def chat(args: argparse.Namespace) -> dict[str, Any]:
                     "members": group,
                     "run": run,
                     "settle": args.settle,
+                    "welcome": welcome,
                 }
             )
         receivers, connect_ns = await open_receivers(bases, path, groups[0], run)
-        await asyncio.sleep(args.settle)
-        forget_join_errors(receivers)
+        join_wait = await join(receivers, welcome, args.settle)
         clients = len(receivers)
         for worker in workers:
             ready = await worker.recv(300)
             clients += ready["ready"]
             connect_ns += ready["connect_ns"]
+            join_wait = max(join_wait, ready["join_wait_s"])
 
         senders = receivers[: args.senders]
         log(f"chat: {clients} connected in {procs} process(es); sending")  # profilers
@@ -514,6 +548,13 @@ async def chat(args: argparse.Namespace) -> dict[str, Any]:
         "errors": sum(p["errors"] for p in parts),
         "error_samples": [s for p in parts for s in p["error_samples"]][:3],
         "closed_early": sum(p["closed_early"] for p in parts),
+        "closed_codes": dict(
+            sum((Counter(p["closed_codes"]) for p in parts), Counter())
+        ),
+        "join_errors": sum(p["join_errors"] for p in parts),
+        "join_error_samples": [s for p in parts for s in p["join_error_samples"]][:3],
+        "not_welcomed": (sum(p["not_welcomed"] for p in parts) if welcome else None),
+        "join_wait_s": round(join_wait, 2),
         "deliveries_per_s": round(delivered / (elapsed / 1e9), 1) if elapsed else 0,
         "offered_per_s": args.rate * clients,
         **summary_ms(latencies),

@@ -67,8 +67,10 @@ class GameConsumer(HubConsumer):
         first), then record the presence."""
         identity = await identity_from_scope(self.scope)
         self.session_key = identity.session_key
-        # Join before reading the state, so no change can fall between the two;
-        # a state the client receives twice is dropped by its version.
+        # Join before reading the state, so no change can fall between the two,
+        # and hold what arrives meanwhile until the state is out (a state the
+        # client receives twice is dropped by its version).
+        self.hold_hub_events()
         await self.hub_join(self.group)
         view = await chess_db.run(
             services.game_view, game_id=self.game_id, session_key=self.session_key
@@ -76,6 +78,7 @@ class GameConsumer(HubConsumer):
         self.colour = view.colour
         flag_timers().arm(self.game_id, deadline_of(view.state))
         await self.send_json(view.state)
+        self.release_hub_events()
         self.tracked = True
         await tracker().join(
             group=self.group,

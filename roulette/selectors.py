@@ -8,9 +8,10 @@ from __future__ import annotations
 import uuid
 from collections import Counter
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any, NamedTuple
 
-from django.db.models import Count, Sum
+from django.db.models import Count, Q, Sum
 
 from roulette import conf, rules
 from roulette.layout import Layout, layout
@@ -37,6 +38,9 @@ class PocketView:
     count: int = 0
 
 
+# A PocketView is immutable and depends on its arguments only; the table page draws
+# about 25 of them from the same few pockets.
+@lru_cache(maxsize=1024)
 def pocket_view(pocket: rules.Pocket | str, count: int = 0) -> PocketView:
     value = rules.parse_pocket(pocket)
     return PocketView(str(value), rules.colour(value), count)
@@ -66,18 +70,16 @@ class SettledStake:
         return "won" if self.net > 0 else "lost"
 
 
-def _settled_by_spot(spin_id: int) -> list[SettledStake]:
-    """The spin's bets merged per spot, in the order the spots were first bet on.
+def _settled_by_spot(
+    rows: list[tuple[str, str, int, int | None]],
+) -> list[SettledStake]:
+    """A spin's bets, as ``(spot, kind, amount, net)`` rows in id order, merged per
+    spot in the order the spots were first bet on.
 
     Plain rows, not model instances, and each spot's label built once: a spot can
     hold a hundred placements.
     """
     merged: dict[str, list[Any]] = {}
-    rows = (
-        Bet.objects.filter(spin_id=spin_id)
-        .order_by("id")
-        .values_list("spot", "kind", "amount", "net")
-    )
     for spot, kind, amount, net in rows:
         entry = merged.setdefault(spot, [kind, 0, 0])
         entry[1] += amount
@@ -88,10 +90,19 @@ def _settled_by_spot(spin_id: int) -> list[SettledStake]:
     ]
 
 
+# Labels depend on the spot's notation only, and a table has about 160 spots.
+@lru_cache(maxsize=1024)
 def _bet_label(kind: str, spot: str) -> str:
     """``Bet.label`` without a model instance."""
     _, numbers = rules.parse_spot(rules.AMERICAN, spot)
     return rules.describe(kind, sorted(numbers, key=rules.pocket_sort_key))
+
+
+@lru_cache(maxsize=1024)
+def _spot_kind_label(spot: str) -> tuple[str, str]:
+    """The kind and the wording of an open stake's spot."""
+    kind, numbers = rules.parse_spot(rules.AMERICAN, spot)
+    return kind, rules.describe(kind, numbers)
 
 
 @dataclass(frozen=True)
@@ -152,37 +163,41 @@ class RecentSpin(NamedTuple):
 
 
 def table_state(*, wallet: Wallet) -> TableState:
-    totals: dict[str, int] = {}
-    # Plain rows rather than model instances: a spot can hold many placements.
-    open_stakes = (
-        Bet.objects.filter(wallet=wallet, status=BetStatus.OPEN)
-        .order_by("id")
-        .values_list("spot", "amount")
-    )
-    for spot, amount in open_stakes:
-        totals[spot] = totals.get(spot, 0) + amount
-    stakes = []
-    for spot, amount in totals.items():
-        kind, numbers = rules.parse_spot(rules.AMERICAN, spot)
-        stakes.append(
-            SpotStake(
-                spot, rules.describe(kind, numbers), kind, amount, rules.PAYOUTS[kind]
-            )
-        )
     recent_rows = (
         Spin.objects.filter(wallet=wallet)
         .order_by("-id")
         .values_list("id", "wheel", "pocket", "round", "staked", "returned")
     )
     spins = [RecentSpin(*row) for row in recent_rows[:RECENT_RESULTS]]
+    latest = spins[0] if spins else None
+    # One query for the open stakes and the last spin's bets: plain rows rather than
+    # model instances, as a spot can hold many placements. Each branch of the OR has
+    # its index: (wallet, status) and spin.
+    wanted = Q(wallet=wallet, status=BetStatus.OPEN)
+    if latest is not None:
+        wanted |= Q(spin_id=latest.id)
+    totals: dict[str, int] = {}
+    settled: list[tuple[str, str, int, int | None]] = []
+    for spot, kind, amount, net, spin_id in (
+        Bet.objects.filter(wanted)
+        .order_by("id")
+        .values_list("spot", "kind", "amount", "net", "spin_id")
+    ):
+        if latest is not None and spin_id == latest.id:
+            settled.append((spot, kind, amount, net))
+        else:
+            totals[spot] = totals.get(spot, 0) + amount
+    stakes = []
+    for spot, amount in totals.items():
+        kind, label = _spot_kind_label(spot)
+        stakes.append(SpotStake(spot, label, kind, amount, rules.PAYOUTS[kind]))
     last_spin = None
-    if spins:
-        latest = spins[0]
+    if latest is not None:
         last_spin = LastSpin(
             id=latest.id,
             pocket=pocket_view(latest.pocket),
             round=latest.round,
-            bets=_settled_by_spot(latest.id),
+            bets=_settled_by_spot(settled),
             staked=latest.staked,
             returned=latest.returned,
         )

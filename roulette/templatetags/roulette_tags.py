@@ -44,7 +44,7 @@ class _Button(NamedTuple):
     ``head`` + [`` has-stake``] + ``label`` + [``, N chips on it``] + ``tail`` +
     [the stake] + ``</button>``."""
 
-    index: int  # where the button sits in LayoutMarkup.pieces
+    position: int  # where the button sits in LayoutMarkup.pieces
     head: SafeString  # '<button ... class="rl-num rl-red'
     label: SafeString  # '" aria-label="Straight 17, pays 35 to 1'
     tail: SafeString  # '" title="Straight 17" data-row="6" data-col="2">17'
@@ -82,7 +82,7 @@ class LayoutMarkup:
         for spot, amount in on_spot.items():
             button = self.buttons.get(spot)
             if button is not None and amount:
-                pieces[button.index] = button.with_stake(amount)
+                pieces[button.position] = button.with_stake(amount)
         cell = self.win_cells.get(winning) if winning is not None else None
         if cell is not None:
             pieces[cell[0]] = cell[1]
@@ -105,12 +105,19 @@ class _Builder:
         self.pieces.append(plain)
 
     def button(
-        self, spot: Spot, css: str, text: object = "", row: object = "", col: object = ""
+        self,
+        spot: Spot,
+        css: str,
+        text: object = "",
+        row: int | None = None,
+        col: int | None = None,
     ) -> None:
-        """A submit button named ``spot``; ``row``/``col`` for the arrow keys."""
-        # str(): the zeros sit in row 0, which still gets its data-row.
-        position = (
-            format_html(' data-row="{}" data-col="{}"', row, col) if str(row) else ""
+        """A submit button named ``spot``; ``row``/``col`` for the arrow keys (the
+        numbers only; the zeros are row 0)."""
+        coords = (
+            format_html(' data-row="{}" data-col="{}"', row, col)
+            if row is not None
+            else ""
         )
         parts = _Button(
             len(self.pieces),
@@ -118,7 +125,7 @@ class _Builder:
                 '<button type="submit" name="spot" value="{}" class="{}', spot.spot, css
             ),
             format_html('" aria-label="{}', spot.aria_label),
-            format_html('" title="{}"{}>{}', spot.label, position, text),
+            format_html('" title="{}"{}>{}', spot.label, coords, text),
         )
         self.buttons[spot.spot] = parts
         self.pieces.append(

@@ -144,24 +144,43 @@ def heartbeat(
 ) -> list[PresenceChange]:
     """One process's beat: refresh its sockets' rows (connection -> (group,
     member)) with one UPDATE, re-create rows another process swept while this one
-    stalled, then sweep the rows of dead processes. Returns the changes."""
+    stalled, then sweep the rows of dead processes; one transaction, so a listener
+    that fails leaves the rows for the next beat. Returns the changes."""
     now = now or timezone.now()
     changes: list[PresenceChange] = []
-    if connections:
-        refreshed = Presence.objects.filter(connection__in=list(connections)).update(
-            last_seen=now
-        )
-        if refreshed < len(connections):
-            changes += _restore(connections, now)
-    changes += _sweep(now)
-    if changes:
-        for group in {change.group for change in changes}:
-            listed = members(group, now)
-            for change in changes:
-                if change.group == group:
-                    change.members = listed
-        _notify(changes)
+    with transaction.atomic():
+        if connections:
+            refreshed = Presence.objects.filter(
+                connection__in=list(connections)
+            ).update(last_seen=now)
+            if refreshed < len(connections):
+                changes += _restore(connections, now)
+        changes += _sweep(now)
+        if changes:
+            for group in {change.group for change in changes}:
+                listed = members(group, now)
+                for change in changes:
+                    if change.group == group:
+                        change.members = listed
+            _notify(changes)
     return changes
+
+
+def _present(pairs: Iterable[tuple[str, str]], now: datetime) -> set[tuple[str, str]]:
+    """Which (group, member) pairs have a fresh row: one query for all of them."""
+    wanted = set(pairs)
+    if not wanted:
+        return set()
+    rows = (
+        fresh(None, now)
+        .filter(
+            group__in={group for group, _ in wanted},
+            member__in={member for _, member in wanted},
+        )
+        .values_list("group", "member")
+        .distinct()
+    )
+    return {pair for pair in rows if pair in wanted}
 
 
 def _restore(
@@ -172,44 +191,41 @@ def _restore(
             "connection", flat=True
         )
     )
-    changes: dict[tuple[str, str], PresenceChange] = {}
-    for connection, (group, member) in connections.items():
-        if connection in present:
-            continue
-        if (group, member) not in changes:
-            changes[(group, member)] = PresenceChange(
-                group, member, now, joined=not _still_there(group, member, now)
-            )
-        # ignore_conflicts: a row re-created concurrently (or never lost) stays.
-        Presence.objects.bulk_create(
-            [
-                Presence(
-                    group=group, connection=connection, member=member, last_seen=now
-                )
-            ],
-            ignore_conflicts=True,
-        )
-    return [change for change in changes.values() if change.joined]
+    missing = {c: pair for c, pair in connections.items() if c not in present}
+    there = _present(missing.values(), now)
+    # ignore_conflicts: a row re-created concurrently (or never lost) stays.
+    Presence.objects.bulk_create(
+        [
+            Presence(group=group, connection=connection, member=member, last_seen=now)
+            for connection, (group, member) in missing.items()
+        ],
+        ignore_conflicts=True,
+    )
+    return [
+        PresenceChange(group, member, now, joined=True)
+        for group, member in sorted(set(missing.values()) - there)
+    ]
 
 
 def _sweep(now: datetime) -> list[PresenceChange]:
-    """Delete stale rows; several processes may sweep at once, and a departure is
-    reported by whoever deleted the row."""
+    """Delete stale rows. Several processes may sweep at once: each takes the rows
+    it can lock (others skip them), so a departure is reported once."""
     stale = list(
-        Presence.objects.filter(last_seen__lt=cutoff(now)).values_list(
-            "pk", "group", "member", "last_seen"
-        )
+        Presence.objects.filter(last_seen__lt=cutoff(now))
+        .select_for_update(skip_locked=True)
+        .values_list("pk", "group", "member", "last_seen")
     )
+    if not stale:
+        return []
+    Presence.objects.filter(pk__in=[pk for pk, _, _, _ in stale]).delete()
     gone: dict[tuple[str, str], datetime] = {}
-    for pk, group, member, seen in stale:
-        deleted, _ = Presence.objects.filter(pk=pk).delete()
-        if deleted:
-            key = (group, member)
-            gone[key] = max(seen, gone.get(key, seen))
+    for _, group, member, seen in stale:
+        gone[(group, member)] = max(seen, gone.get((group, member), seen))
+    there = _present(gone, now)
     return [
         PresenceChange(group, member, seen, left=True)
-        for (group, member), seen in gone.items()
-        if not _still_there(group, member, now)
+        for (group, member), seen in sorted(gone.items())
+        if (group, member) not in there
     ]
 
 

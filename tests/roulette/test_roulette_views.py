@@ -320,9 +320,9 @@ def test_admin_pages_list_wallets_bets_and_spins(table, fixed_wheel):
 
 # --- performance guards ---------------------------------------------------------
 
-# Wallet, open bets, recent spins, last spin's bets, hot/cold window (the session
-# comes from the cache: cached_db).
-TABLE_GET_QUERIES = 5
+# Wallet, recent spins, open bets with the last spin's bets (one query), hot/cold
+# window (the session comes from the cache: cached_db).
+TABLE_GET_QUERIES = 4
 # Wallet; then in one transaction: begin, locked wallet, the spot's total, insert,
 # update, commit.
 BET_POST_QUERIES = 7

@@ -1,4 +1,4 @@
-"""Exact perft on every position of shared/data/perft.epd, plus rule edge cases.
+"""Exact perft on every position of data/perft.epd, plus rule edge cases.
 
 The default run covers the EPD depths that fit DEFAULT_NODE_BUDGET (about 2.0 million
 nodes) and the edge cases one ply short of their published depth (about 1.3 million):
@@ -13,24 +13,13 @@ import pytest
 
 from chess.rules import Board, perft
 
-EPD = Path(__file__).resolve().parents[4] / "shared" / "data" / "perft.epd"
+EPD = Path(__file__).resolve().parent / "data" / "perft.epd"
 DEFAULT_NODE_BUDGET = 3_000_000
 SLOW_NODE_LIMIT = 20_000_000
 
-# The same positions, in case the shared data directory is not next to the repo.
-FALLBACK_EPD = """\
-rnbqkbnr/pppppppp/8/8/8/8/PPPPPPPP/RNBQKBNR w KQkq - 0 1 ;D1 20 ;D2 400 ;D3 8902 ;D4 197281 ;D5 4865609 ;D6 119060324
-r3k2r/p1ppqpb1/bn2pnp1/3PN3/1p2P3/2N2Q1p/PPPBBPPP/R3K2R w KQkq - 0 1 ;D1 48 ;D2 2039 ;D3 97862 ;D4 4085603 ;D5 193690690 ;D6 8031647685
-8/2p5/3p4/KP5r/1R3p1k/8/4P1P1/8 w - - 0 1 ;D1 14 ;D2 191 ;D3 2812 ;D4 43238 ;D5 674624 ;D6 11030083
-r3k2r/Pppp1ppp/1b3nbN/nP6/BBP1P3/q4N2/Pp1P2PP/R2Q1RK1 w kq - 0 1 ;D1 6 ;D2 264 ;D3 9467 ;D4 422333 ;D5 15833292 ;D6 706045033
-r2q1rk1/pP1p2pp/Q4n2/bbp1p3/Np6/1B3NBn/pPPP1PPP/R3K2R b KQ - 0 1 ;D1 6 ;D2 264 ;D3 9467 ;D4 422333 ;D5 15833292 ;D6 706045033
-rnbq1k1r/pp1Pbppp/2p5/8/2B5/8/PPP1NnPP/RNBQK2R w KQ - 1 8 ;D1 44 ;D2 1486 ;D3 62379 ;D4 2103487 ;D5 89941194
-r4rk1/1pp1qppp/p1np1n2/2b1p1B1/2B1P1b1/P1NP1N2/1PP1QPPP/R4RK1 w - - 0 10 ;D1 46 ;D2 2079 ;D3 89890 ;D4 3894594 ;D5 164075551 ;D6 6923051137
-"""  # noqa: E501
-
 
 def _load() -> list[tuple[str, int, int]]:
-    text = EPD.read_text() if EPD.exists() else FALLBACK_EPD
+    text = EPD.read_text()
     cases = []
     for line in text.splitlines():
         if not line.strip():
