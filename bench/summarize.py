@@ -122,6 +122,22 @@ def http_rows(rows: list[Row], scenario: str) -> list[Row]:
     return found
 
 
+def closed_text(rows: list[Row]) -> str:
+    """The worst run's sockets closed by the server, by close code (4008: too slow,
+    4503: joining failed), and how many of them never got their `welcome`."""
+    row = max(rows, key=lambda r: r.get("closed_early") or 0, default=None)
+    if not row or not row.get("closed_early"):
+        return ""
+    codes = row.get("closed_codes") or {}
+    by_code = ", ".join(f"{code} x{n}" for code, n in sorted(codes.items()))
+    text = f"{row['closed_early']} sockets closed by the server"
+    if by_code:
+        text += f" ({by_code})"
+    if row.get("not_welcomed"):
+        text += f", {row['not_welcomed']} before their welcome"
+    return text
+
+
 # --- medians tables ---------------------------------------------------------------
 
 
@@ -130,9 +146,9 @@ def chat_table(runs: dict[str, list[Row]], title: str, labels: list[tuple[str, s
         f"## {title}",
         "",
         "| server | deliveries/s | p50 ms | p95 ms | p99 ms | max ms "
-        "| lost (worst) | duplicated (worst) | errors | server CPU us/delivery "
-        "| client busy (max) |",
-        "|---|---|---|---|---|---|---|---|---|---|---|",
+        "| lost (worst) | duplicated (worst) | errors | closed by server (worst) "
+        "| server CPU us/delivery | client busy (max) |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     shown = 0
     for label, name in labels:
@@ -146,6 +162,7 @@ def chat_table(runs: dict[str, list[Row]], title: str, labels: list[tuple[str, s
             f"| {fmt(med(rows, 'p99_ms'))} | {fmt(med(rows, 'max_ms'))} "
             f"| {fmt(worst(rows, 'lost'), 0)} | {fmt(worst(rows, 'duplicated'), 0)} "
             f"| {fmt(worst(rows, 'errors'), 0)} "
+            f"| {fmt(worst(rows, 'closed_early'), 0)} "
             f"| {fmt(med(rows, 'server_cpu_us_per_unit'))} "
             f"| {fmt(worst(rows, 'client_busy_max'), 2)} |"
         )
@@ -206,10 +223,12 @@ def round_trip_table(runs: dict[str, list[Row]]) -> list[str]:
         "| load | server | per s | p50 ms | p99 ms | lost | server CPU us/unit |",
         "|---|---|---|---|---|---|---|",
     ]
+    shown = 0
     for label, load_name, name in ROUND_TRIPS:
         rows = ok_rows(runs, label)
         if not rows:
             continue
+        shown += 1
         per_s = med(rows, "moves_per_s") or med(rows, "round_trips_per_s")
         lost = worst(rows, "lost")
         if "chess" in label:
@@ -221,7 +240,7 @@ def round_trip_table(runs: dict[str, list[Row]]) -> list[str]:
             f"| {fmt(med(rows, 'p99_ms'))} | {lost_text} "
             f"| {fmt(med(rows, 'server_cpu_us_per_unit'))} |"
         )
-    return [*out, ""]
+    return [*out, ""] if shown else []
 
 
 def http_table(runs: dict[str, list[Row]]) -> list[str]:
@@ -291,11 +310,17 @@ class Targets:
     def gate(self, labels: list[str], check: Callable[[], Check]) -> Check:
         """A target over these loads: failed runs make it FAIL, no data n/a."""
         text, ok = check()
-        broken = [
-            f"{lb}: {self.failed[lb]} run(s) failed"
-            for lb in labels
-            if lb in self.failed
-        ]
+        broken = []
+        for label in labels:
+            if label not in self.failed:
+                continue
+            total = len(self.runs.get(label, []))
+            first = next(r["error"] for r in self.runs[label] if "error" in r)
+            broken.append(
+                f"{self.failed[label]} of {total} run(s) failed ({first})"
+                if ok is not None
+                else f"no run completed ({first})"
+            )
         if broken:
             if ok is None:
                 return "; ".join(broken), False
@@ -307,10 +332,10 @@ class Targets:
         lost, dup = worst(rows, "lost"), worst(rows, "duplicated")
         if lost is None or dup is None:
             return "n/a", None
-        closed = worst(rows, "closed_early") or 0
         text = f"lost {fmt(lost, 0)}, dup {fmt(dup, 0)}"
-        if closed:
-            text += f", {fmt(closed, 0)} sockets closed by the server"
+        closes = closed_text(rows)
+        if closes:
+            text += f"; {closes}"
         return text, lost == 0 and dup == 0
 
     def p99_under(self, label: str, limit: float) -> Check:

@@ -7,18 +7,34 @@ of JSON on stdout (progress goes to stderr). Protocols (`--protocol`):
 - `parlour`: Parlour itself, with real sessions (guest names through the name form,
   rooms and games through the site's pages) and its chat/chess protocol.
 
+`--url` takes several servers, comma-separated (Parlour's scaled topology: one
+database, one session store, one channel layer): chat clients and ping-pong seats go
+round-robin over them (the two players of a ping-pong pair on different servers), and
+chess game i has white (its creator) on server i mod n and black (who joins) on
+server i+1 mod n, so with two servers every move crosses the channel layer.
+
 Examples:
 
     python bench/ws_load.py chat --url http://127.0.0.1:8101 --protocol baseline \
         --clients 100 --senders 10 --rate 200 --messages 100
+    python bench/ws_load.py chat --url http://127.0.0.1:8100,http://127.0.0.1:8103 \
+        --protocol parlour --clients 500 --senders 5 --rate 100 --messages 60
     python bench/ws_load.py pingpong --url http://127.0.0.1:8102 --protocol plain
-    python bench/ws_load.py chess --url http://127.0.0.1:8100 --games 50
+    python bench/ws_load.py chess --url http://127.0.0.1:8100,http://127.0.0.1:8103
     python bench/ws_load.py idle --url http://127.0.0.1:8101 --protocol baseline \
         --clients 1000 --server-pid 1234
 
 Every chat message body carries a token `~b<run>.<sender>.<seq>.<send time ns>~`, so
-each delivery to each client is timed (one clock: all clients live in this process)
-and lost or duplicated deliveries are counted exactly.
+each delivery to each client is timed and lost or duplicated deliveries are counted
+exactly. Chat receivers use bench/fastws.py (a few us of CPU per frame, so that 50,000
+deliveries/s do not saturate the load generator; `client_busy_max` in the result says
+how close it came); `--procs N` splits them over N processes (CLOCK_MONOTONIC is one
+clock for all of them). A chat load starts sending once every Parlour client has its
+`welcome` (it is in the room) and the join announcements have died down; after the
+sends it waits until everything arrived or nothing has for `--drain` seconds, so a
+slow server's late deliveries count as late, not lost. Sockets the server closed are
+counted by close code (`closed_codes`; 4008: too slow to keep up, 4503: joining
+failed); the load generator does not reconnect them.
 """
 
 from __future__ import annotations
@@ -54,6 +70,7 @@ HERE = os.path.abspath(__file__)
 TOKEN = re.compile(r"~b([0-9a-f]{6})\.(\d+)\.(\d+)\.(\d+)~")
 TOKEN_BYTES = re.compile(TOKEN.pattern.encode())
 WELCOME = re.compile(rb'^\{"type":\s*"welcome"')
+PRESENCE = (b'{"type":"join"', b'{"type":"leave"', b'{"type":"typing"')
 now_ns = time.monotonic_ns
 
 
@@ -203,10 +220,14 @@ class Receiver:
     error_samples: list[str] = field(default_factory=list)
     last_delivery: int = 0
     welcomed: bool = False  # Parlour: its `welcome` came (it is in the room)
+    last_frame: int = 0
     join_errors: int = 0
     join_error_samples: list[str] = field(default_factory=list)
 
     def feed(self, frame: bytes, arrived: int) -> None:
+        self.last_frame = arrived
+        if frame.startswith(PRESENCE):  # Parlour's join/leave: the member list
+            return
         if not self.welcomed and WELCOME.search(frame):
             self.welcomed = True
             return
@@ -273,13 +294,14 @@ async def close_receivers(receivers: list[Receiver]) -> None:
 async def join(receivers: list[Receiver], welcome: bool, settle: float) -> float:
     """Wait until every client is in the room, then `settle` seconds; errors that
     came so far (refusals on join) are kept apart: they are not load. Returns the
-    seconds spent waiting for the last `welcome`.
+    seconds spent waiting for the clients to be in the room.
 
     Parlour accepts the handshake before it joins the socket to the room (database
     work that lags under load), and sends `welcome` once it has joined (events that
     arrive meanwhile follow the welcome). So with `welcome` (the parlour protocol)
     the load starts only when every client has its welcome or was closed (at most
-    60 s): a late join would otherwise count as lost messages. The yardsticks join
+    60 s; a late join would otherwise count as lost messages) and the join
+    announcements have stopped arriving (0.5 s without a frame). The yardsticks join
     before the handshake completes (Channels' group_add in connect) or right after
     it (the plain server), and send no welcome."""
     began = time.monotonic()
@@ -289,6 +311,14 @@ async def join(receivers: list[Receiver], welcome: bool, settle: float) -> float
             if all(r.welcomed or r.closed for r in receivers):
                 break
             await asyncio.sleep(0.05)
+        # Every join is announced to the room with the full member list: let that
+        # stream (about n^2/2 frames) run out before the load, at most 30 s more.
+        until = time.monotonic() + 30
+        while time.monotonic() < until:
+            last = max((r.last_frame for r in receivers), default=0)
+            if now_ns() - last > 500_000_000:
+                break
+            await asyncio.sleep(0.1)
     waited = time.monotonic() - began
     await asyncio.sleep(settle)
     for r in receivers:

@@ -69,15 +69,20 @@ class RoomClosed:
 
 @dataclass(frozen=True)
 class MemberJoined:
-    """Someone's first socket in the room opened; `members` is the list after it."""
+    """Someone's first socket in the room opened; `online` is the head count after.
+
+    A delta, not the list: with the whole list in every notice, N people arriving
+    cost every socket N frames of N names (500 people: about 3 MB each, enough to
+    close late joiners as too slow). The welcome frame carries the full list.
+    """
 
     name: ClassVar[str] = "chat.join"
     member: str
-    members: list[str]
+    online: int
 
     def payload(self) -> dict[str, Any]:
         kind = self.name.removeprefix("chat.")
-        return {"type": kind, "name": self.member, "members": self.members}
+        return {"type": kind, "name": self.member, "online": self.online}
 
 
 @dataclass(frozen=True)
@@ -126,8 +131,8 @@ def presence_changed(changes: list[PresenceChange]) -> None:
         )
     )
     for room_id, change in notable:
-        members = member_list(change.members)
+        online = len(change.members)
         notice = MemberJoined if change.joined else MemberLeft
-        publish_on_commit(change.group, notice(change.member, members))
+        publish_on_commit(change.group, notice(change.member, online))
         if room_id in slugs:
-            publish_on_commit(LOBBY_GROUP, RoomCount(slugs[room_id], len(members)))
+            publish_on_commit(LOBBY_GROUP, RoomCount(slugs[room_id], online))

@@ -178,15 +178,15 @@ def table_state(*, wallet: Wallet) -> TableState:
         wanted |= Q(spin_id=latest.id)
     totals: dict[str, int] = {}
     settled: list[tuple[str, str, int, int | None]] = []
-    for spot, kind, amount, net, spin_id in (
+    for spot, kind, amount, net, status in (
         Bet.objects.filter(wanted)
         .order_by("id")
-        .values_list("spot", "kind", "amount", "net", "spin_id")
+        .values_list("spot", "kind", "amount", "net", "status")
     ):
-        if latest is not None and spin_id == latest.id:
-            settled.append((spot, kind, amount, net))
-        else:
+        if status == BetStatus.OPEN:
             totals[spot] = totals.get(spot, 0) + amount
+        else:  # settled: only the last spin's bets match
+            settled.append((spot, kind, amount, net))
     stakes = []
     for spot, amount in totals.items():
         kind, label = _spot_kind_label(spot)

@@ -207,7 +207,7 @@ def betting_layout(state: Any) -> SafeString:
     winning number marked ``rl-win``; then the bets with zero."""
     last_spin = state.last_spin
     winning = last_spin.pocket.pocket if last_spin else None
-    return layout_markup(state.layout.wheel).render(state.on_spot, winning)
+    return layout_markup(state.layout.wheel).render(state.on_spot or {}, winning)
 
 
 @register.simple_tag

@@ -21,6 +21,7 @@ from site_config.realtime.transports import (
     SLOW_CLOSE_CODE,
     SLOW_CLOSE_REASON,
     Transport,
+    max_backlog_bytes,
     transport_for,
 )
 
@@ -46,8 +47,10 @@ class HubConsumer(AsyncWebsocketConsumer):
     hub_groups: set[str]
     transport: Transport | None = None
     closed = False
-    # Hub events held back while the connection is being set up (see hold_hub_events).
+    # Hub events held back while the connection is being set up (see hold_hub_events),
+    # and their size: held events count towards the slow-client limit too.
     held: list[tuple[str, str]] | None = None
+    held_bytes = 0
 
     # Channels runs close_old_connections() in a worker thread before every
     # handler: one thread hop per incoming frame, 15% of the server's samples in
@@ -100,9 +103,11 @@ class HubConsumer(AsyncWebsocketConsumer):
         or state frame, then release what arrived meanwhile, in order."""
         if self.held is None:
             self.held = []
+            self.held_bytes = 0
 
     def release_hub_events(self) -> None:
         held, self.held = self.held, None
+        self.held_bytes = 0
         for event, frame in held or ():
             self.on_hub_event(event, frame)
 
@@ -112,6 +117,10 @@ class HubConsumer(AsyncWebsocketConsumer):
         """The hub's entry point: held during set-up, else `on_hub_event`."""
         if self.held is not None:
             self.held.append((event, frame))
+            self.held_bytes += len(frame)
+            if self.held_bytes > max_backlog_bytes():
+                self.held = None
+                self.drop_slow()
             return
         self.on_hub_event(event, frame)
 

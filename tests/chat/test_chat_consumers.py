@@ -55,7 +55,7 @@ async def test_leaving_is_announced_with_the_new_member_list(lounge, chat_socket
     await frames_until(ann, "join", name="Bob")
     await bob.disconnect()
     leave = await frames_until(ann, "leave")
-    assert leave == {"type": "leave", "name": "Bob", "members": ["Ann"]}
+    assert leave == {"type": "leave", "name": "Bob", "online": 1}
     assert await database_sync_to_async(Presence.objects.count)() == 1
 
 

@@ -73,7 +73,7 @@ def test_two_processes_share_messages_presence_and_survive_a_crash(
             missed.append(recv_until(ann_ws, "message"))
         # The surviving process sweeps the ghost once it expires (TTL 3 s).
         leave = recv_until(ann_ws, "leave", timeout=15)
-        assert (leave["name"], leave["members"]) == ("Scaled Bob", ["Scaled Ann"])
+        assert (leave["name"], leave["online"]) == ("Scaled Bob", 1)
 
         # Bob reconnects to the survivor and gets exactly what he missed.
         bob.base_url = first.url

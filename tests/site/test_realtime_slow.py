@@ -72,12 +72,22 @@ class StuckHookedConsumer(HookedConsumer, StuckConsumer):
     pass
 
 
+class SlowJoinConsumer(HubConsumer):
+    """Joins, then holds hub events for a set-up that never finishes."""
+
+    async def connect(self):
+        await self.accept()
+        self.hold_hub_events()
+        await self.hub_join(ROOM)
+
+
 app = URLRouter(
     [
         path("ws/room/", RoomConsumer.as_asgi()),
         path("ws/stuck/", StuckConsumer.as_asgi()),
         path("ws/hooked/", HookedConsumer.as_asgi()),
         path("ws/stuck-hooked/", StuckHookedConsumer.as_asgi()),
+        path("ws/slow-join/", SlowJoinConsumer.as_asgi()),
     ]
 )
 
@@ -138,6 +148,20 @@ async def test_hooks_see_hub_events_and_a_stuck_member_cannot_stall_the_room(
     assert (await stuck.receive_output(timeout=2))["code"] == SLOW_CLOSE_CODE
     for ws in (fast, hooked, stuck):
         await ws.disconnect()
+
+
+async def test_events_held_during_a_slow_set_up_count_towards_the_limit(settings):
+    settings.PARLOUR_WS_MAX_BACKLOG_BYTES = 4000
+    fast, joining = await open_socket("/ws/room/"), await open_socket("/ws/slow-join/")
+    for n in range(200):
+        await publish(ROOM, Numbered(n))
+    assert [(await fast.receive_json_from())["n"] for _ in range(200)] == list(
+        range(200)
+    )
+    closed = await joining.receive_output(timeout=2)
+    assert (closed["type"], closed["code"]) == ("websocket.close", SLOW_CLOSE_CODE)
+    await fast.disconnect()
+    await joining.disconnect()
 
 
 async def test_a_member_within_the_limit_is_not_closed(settings):

@@ -172,7 +172,17 @@ function roomPage(config) {
     if (follow) scrollDown();
   }
 
+  // Who is here: the welcome frame's full list, then join/leave deltas.
+  const members = new Set();
+
   function setMembers(names) {
+    members.clear();
+    for (const name of names) members.add(name);
+    renderMembers();
+  }
+
+  function renderMembers() {
+    const names = [...members].sort((a, b) => a.localeCompare(b, undefined, { sensitivity: "base" }));
     const list = document.getElementById("chat-members");
     list.replaceChildren(...names.map((name) => {
       const item = document.createElement("li");
@@ -265,7 +275,9 @@ function roomPage(config) {
           break;
         case "join":
         case "leave":
-          setMembers(data.members);
+          if (data.type === "join") members.add(data.name);
+          else members.delete(data.name);
+          renderMembers();
           if (data.name !== config.me) {
             const text = `${data.name} ${data.type === "join" ? "joined" : "left"}`;
             addNotice(text);
