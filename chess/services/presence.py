@@ -105,7 +105,8 @@ def _game_presence_changed(group: str, changes: list[PresenceChange]) -> None:
                 gone[seat] = updates[GONE_FIELDS[seat]] = None
             continue
         left = [change.at for change in changes if change.member == seat]
-        if left and gone[seat] is None:  # their last socket went
+        previous = gone[seat]
+        if left and (previous is None or max(left) > previous):  # their last went
             gone[seat] = updates[GONE_FIELDS[seat]] = max(left)
     if updates:
         Game.objects.filter(pk=pk).update(**updates)

@@ -3,7 +3,6 @@ bad input, hub membership, and one hook for hub events."""
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from typing import Any
 
@@ -17,6 +16,7 @@ from site_config.realtime.protocol import (
     message_type,
     parse_frame,
 )
+from site_config.realtime.tasks import spawn
 from site_config.realtime.transports import (
     SLOW_CLOSE_CODE,
     SLOW_CLOSE_REASON,
@@ -66,13 +66,30 @@ class HubConsumer(AsyncWebsocketConsumer):
         self.hub_groups = set()
         try:
             await super().websocket_connect(message)
-        except BaseException:
-            # connect() failed after joining: the hub must not keep delivering to
-            # a consumer that will never be disconnected.
+        except Exception:
+            # E.g. the database or the channel layer is down while the socket is
+            # set up: undo the hub membership (which would otherwise keep
+            # delivering to a consumer that is never disconnected), and ask the
+            # client to come back later instead of dying with 1011.
+            logger.warning(
+                "%s could not connect; closing with %d",
+                type(self).__name__,
+                CLOSE_TRY_AGAIN,
+                exc_info=True,
+            )
+            await self.leave_all_groups()
+            if self.transport is None:  # not accepted yet
+                await self.accept()
+            await self.close_try_again(TRY_AGAIN)
             self.closed = True
-            for group in list(self.hub_groups):
+
+    async def leave_all_groups(self) -> None:
+        """Leave every hub group (each may fail alone: the layer may be down)."""
+        for group in list(getattr(self, "hub_groups", ())):
+            try:
                 await self.hub_leave(group)
-            raise
+            except Exception:
+                logger.warning("could not leave %s", group, exc_info=True)
 
     async def accept(self, subprotocol: str | None = None, headers: Any = None) -> None:
         await super().accept(subprotocol=subprotocol, headers=headers)
@@ -94,8 +111,7 @@ class HubConsumer(AsyncWebsocketConsumer):
         if self.transport is not None:
             self.transport.closed = True
             self.transport.release()
-        for group in list(getattr(self, "hub_groups", ())):
-            await self.hub_leave(group)
+        await self.leave_all_groups()
 
     def hold_hub_events(self) -> None:
         """Hold hub events back until `release_hub_events()`: join first (so no
@@ -162,11 +178,9 @@ class HubConsumer(AsyncWebsocketConsumer):
             closed_at_transport = transport.close_slow()
         else:
             closed_at_transport = False
-        loop = asyncio.get_running_loop()
         if not closed_at_transport:
-            loop.create_task(self._close_slow())
-        for group in list(self.hub_groups):
-            loop.create_task(self.hub_leave(group))
+            spawn(self._close_slow())
+        spawn(self.leave_all_groups())
 
     async def _close_slow(self) -> None:
         await super().close(code=SLOW_CLOSE_CODE, reason=SLOW_CLOSE_REASON)

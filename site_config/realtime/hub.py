@@ -54,6 +54,10 @@ class Hub:
                 self.reader = asyncio.get_running_loop().create_task(self.read())
 
     async def leave(self, group: str, member: Member) -> None:
+        """Forget a local member; the last one of a group leaves the layer's group.
+
+        Local state changes first, so a layer that fails (Redis down) costs only
+        a stale subscription, never a member the hub keeps delivering to."""
         async with self.lock:
             members = self.members.get(group)
             if members is None:
@@ -62,14 +66,20 @@ class Hub:
             if members:
                 return
             del self.members[group]
-            if self.channel is not None:
-                await self.layer.group_discard(group, self.channel)
+            channel = self.channel
             if not self.members and self.reader is not None:
                 self.reader.cancel()
                 self.reader = None
                 # A cancelled receive makes the Pub/Sub layer unsubscribe and forget
                 # the channel; the next join must take a new one.
                 self.channel = None
+            if channel is not None:
+                try:
+                    await self.layer.group_discard(group, channel)
+                except Exception:
+                    logger.warning(
+                        "could not leave %s on the layer", group, exc_info=True
+                    )
 
     def local_count(self, group: str) -> int:
         return len(self.members.get(group, ()))

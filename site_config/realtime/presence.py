@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.db import connection as db_connection
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
@@ -103,12 +104,28 @@ def _still_there(group: str, member: str, now: datetime) -> bool:
     return fresh(group, now).filter(member=member).exists()
 
 
+def _lock_groups(groups: Iterable[str]) -> None:
+    """Serialise presence changes per group across processes, until the current
+    transaction ends. Without it, two processes deciding "first socket in" or "last
+    socket out" at once (READ COMMITTED) can both miss, or both claim, the edge.
+    PostgreSQL: one transaction-scoped advisory lock per group, in a fixed order;
+    SQLite's IMMEDIATE transactions already serialise every writer."""
+    if db_connection.vendor != "postgresql":
+        return
+    with db_connection.cursor() as cursor:
+        for group in sorted(set(groups)):
+            cursor.execute(
+                "SELECT pg_advisory_xact_lock(hashtext(%s))", [f"presence:{group}"]
+            )
+
+
 def enter(
     *, group: str, connection: str, member: str, now: datetime | None = None
 ) -> PresenceChange:
     """Record a new socket of `member` in `group` (runs on a database thread)."""
     now = now or timezone.now()
     with transaction.atomic():
+        _lock_groups([group])
         already = _still_there(group, member, now)
         Presence.objects.create(
             group=group, connection=connection, member=member, last_seen=now
@@ -127,6 +144,7 @@ def leave(*, connection: str, now: datetime | None = None) -> PresenceChange | N
         row = Presence.objects.filter(connection=connection).first()
         if row is None:
             return None
+        _lock_groups([row.group])
         deleted, _ = Presence.objects.filter(pk=row.pk).delete()
         change = PresenceChange(
             row.group,
@@ -144,17 +162,22 @@ def heartbeat(
 ) -> list[PresenceChange]:
     """One process's beat: refresh its sockets' rows (connection -> (group,
     member)) with one UPDATE, re-create rows another process swept while this one
-    stalled, then sweep the rows of dead processes; one transaction, so a listener
-    that fails leaves the rows for the next beat. Returns the changes."""
+    stalled, then sweep the rows of dead processes. Returns the changes.
+
+    Two transactions: the refresh commits before the sweep takes any group lock,
+    so no process holds row locks while it waits for a group (no lock-order
+    deadlock with another's leave). A listener that fails rolls its sweep back,
+    leaving the rows for the next beat."""
     now = now or timezone.now()
     changes: list[PresenceChange] = []
-    with transaction.atomic():
-        if connections:
+    if connections:
+        with transaction.atomic():
             refreshed = Presence.objects.filter(
                 connection__in=list(connections)
             ).update(last_seen=now)
             if refreshed < len(connections):
                 changes += _restore(connections, now)
+    with transaction.atomic():
         changes += _sweep(now)
         if changes:
             for group in {change.group for change in changes}:
@@ -192,6 +215,7 @@ def _restore(
         )
     )
     missing = {c: pair for c, pair in connections.items() if c not in present}
+    _lock_groups(group for group, _ in missing.values())
     there = _present(missing.values(), now)
     # ignore_conflicts: a row re-created concurrently (or never lost) stays.
     Presence.objects.bulk_create(
@@ -210,8 +234,13 @@ def _restore(
 def _sweep(now: datetime) -> list[PresenceChange]:
     """Delete stale rows. Several processes may sweep at once: each takes the rows
     it can lock (others skip them), so a departure is reported once."""
+    old = Presence.objects.filter(last_seen__lt=cutoff(now))
+    groups = set(old.values_list("group", flat=True))
+    if not groups:
+        return []
+    _lock_groups(groups)  # groups first, rows second: the order leave() takes
     stale = list(
-        Presence.objects.filter(last_seen__lt=cutoff(now))
+        old.filter(group__in=groups)
         .select_for_update(skip_locked=True)
         .values_list("pk", "group", "member", "last_seen")
     )
@@ -250,9 +279,8 @@ class Tracker:
         """Forget a socket (safe to call twice, or for one that never joined)."""
         if self.connections.pop(connection, None) is None:
             return None
-        if not self.connections and self.task is not None:
-            self.task.cancel()
-            self.task = None
+        # The heartbeat task ends by itself once nothing is tracked: cancelling it
+        # mid-beat would drop the events of a sweep it had already committed.
         return await realtime_db.run(leave, connection=connection)
 
     async def run(self) -> None:

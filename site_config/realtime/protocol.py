@@ -69,6 +69,15 @@ def parse_frame(text_data: str | None) -> dict[str, Any]:
         raise ProtocolError("Frames must be JSON objects.") from None
     if not isinstance(content, dict):
         raise ProtocolError("Frames must be JSON objects.")
+    if "\\u" in text_data:
+        # An escape may decode to a lone surrogate, which no database, and no
+        # frame echoing it back, can encode: refuse the frame here, once.
+        try:
+            encode(content).encode()
+        except UnicodeEncodeError:
+            raise ProtocolError(
+                "Text must be valid Unicode (no lone surrogates)."
+            ) from None
     return content
 
 

@@ -22,7 +22,6 @@ class Scheduler:
 
     def __init__(self) -> None:
         self.timers: dict[Hashable, asyncio.TimerHandle] = {}
-        self.running: dict[Hashable, asyncio.Task[None]] = {}
 
     def at(
         self, key: Hashable, delay: float, callback: Callable[[], Awaitable[None]]
@@ -42,7 +41,7 @@ class Scheduler:
 
     def _fire(self, key: Hashable, callback: Callable[[], Awaitable[None]]) -> None:
         self.timers.pop(key, None)
-        self.running[key] = spawn(self._run(key, callback))
+        spawn(self._run(key, callback))
 
     async def _run(
         self, key: Hashable, callback: Callable[[], Awaitable[None]]
@@ -53,8 +52,6 @@ class Scheduler:
             raise
         except Exception:  # the next state or page load looks again
             logger.exception("timer %r failed", key)
-        finally:
-            self.running.pop(key, None)
 
 
 scheduler = per_loop(Scheduler)

@@ -61,6 +61,15 @@ def _collected_call(
             return None, exc, outgoing
 
 
+def _send_when_done(done: asyncio.Future[Any]) -> None:
+    """After a cancelled `run`: send what the call committed once it finishes."""
+    if done.cancelled() or done.exception() is not None:
+        return
+    _, _, outgoing = done.result()
+    if outgoing:
+        spawn(send_all(outgoing))
+
+
 class DatabaseThread:
     """One thread with one long-lived database connection."""
 
@@ -100,10 +109,16 @@ class DatabaseThread:
         """
         loop = asyncio.get_running_loop()
         self._busy[loop] = self._busy.get(loop, 0) + 1
+        done = loop.run_in_executor(
+            self.executor(), functools.partial(_collected_call, func, args, kwargs)
+        )
         try:
-            result, error, outgoing = await loop.run_in_executor(
-                self.executor(), functools.partial(_collected_call, func, args, kwargs)
-            )
+            # Shielded: a caller cancelled mid-call (a socket closing) must not
+            # lose what the call commits; its events still go out.
+            result, error, outgoing = await asyncio.shield(done)
+        except asyncio.CancelledError:
+            done.add_done_callback(_send_when_done)
+            raise
         finally:
             self._busy[loop] -= 1
             self._last_used[loop] = loop.time()
@@ -135,7 +150,7 @@ class DatabaseThread:
             self._executor.submit(_close_own_connection).result(timeout=10)
 
 
-# Presence and timers share this one; apps with a busy socket path have their own.
+# Presence runs on this one; apps with a busy socket path have their own.
 realtime_db = DatabaseThread("realtime-db")
 
 # Tasks started with `spawn` and not yet finished: the event loop holds only weak

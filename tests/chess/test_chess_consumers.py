@@ -35,16 +35,21 @@ async def trio(live_table, communicator):
     watcher, _ = await open_socket(communicator, t["game"], t["watcher"])
     assert state["status"] == "active" and state["players"]["black"] == "Bob"
     for comm in (white, black, watcher):
-        await drain(comm)
+        await settle(comm)
     yield white, black, watcher
     for comm in (white, black, watcher):
         await comm.disconnect()
 
 
-async def drain(comm):
-    """Skip presence frames that arrived while the others connected."""
-    while not await comm.receive_nothing(timeout=0.05):
-        await comm.receive_json_from()
+async def settle(comm):
+    """Skip the presence frames sent while the others connected, up to the one
+    that counts all three (the spectator's arrival, the last)."""
+    while True:
+        frame = await comm.receive_json_from(timeout=5)
+        if frame["type"] == "presence" and (
+            frame["white"] and frame["black"] and frame["spectators"] == 1
+        ):
+            return
 
 
 async def expect_error(comm, match: str) -> dict:

@@ -1,8 +1,12 @@
 """The shared presence module: who is where, across processes and crashes."""
 
+import os
+import threading
+import time
 from datetime import timedelta
 
 import pytest
+from django.db import connection, connections, transaction
 from django.utils import timezone
 
 from site_config.realtime import presence
@@ -85,3 +89,53 @@ def test_the_heartbeat_refreshes_its_rows():
     presence.enter(group="ptest_4", connection="k", member="fay", now=old)
     assert presence.heartbeat(connections={"k": ("ptest_4", "fay")}, now=now) == []
     assert Presence.objects.get(connection="k").last_seen == now
+
+
+@pytest.mark.skipif(
+    not os.environ.get("DATABASE_URL", "").startswith("postgres"),
+    reason="the advisory lock exists on PostgreSQL (SQLite serialises writers)",
+)
+@pytest.mark.django_db(transaction=True)
+def test_presence_changes_of_one_group_are_serialised_across_connections():
+    """Two processes deciding "last socket out" at once must not both miss it: a
+    leave waits while another transaction holds the group's presence lock."""
+    presence.enter(group="ptest_lock", connection="tab-1", member="ann")
+    presence.enter(group="ptest_lock", connection="tab-2", member="ann")
+    holding = threading.Event()
+    release = threading.Event()
+    outcome: list[presence.PresenceChange | None] = []
+
+    def hold_the_group() -> None:
+        with transaction.atomic():
+            presence._lock_groups(["ptest_lock"])
+            holding.set()
+            release.wait(10)
+        connections.close_all()
+
+    def leave_tab_two() -> None:
+        outcome.append(presence.leave(connection="tab-2"))
+        connections.close_all()
+
+    holder = threading.Thread(target=hold_the_group)
+    holder.start()
+    assert holding.wait(10)
+    leaver = threading.Thread(target=leave_tab_two)
+    leaver.start()
+    with connection.cursor() as cursor:
+        for _ in range(500):
+            cursor.execute(
+                "SELECT count(*) FROM pg_locks "
+                "WHERE locktype = 'advisory' AND NOT granted"
+            )
+            if cursor.fetchone()[0]:
+                break
+            time.sleep(0.01)
+        else:
+            raise AssertionError("the leave did not wait for the group's lock")
+    assert not outcome
+    release.set()
+    holder.join(10)
+    leaver.join(10)
+    assert outcome and outcome[0] is not None and not outcome[0].left
+    last = presence.leave(connection="tab-1")
+    assert last is not None and last.left

@@ -10,7 +10,7 @@ from channels.routing import URLRouter
 from channels.testing import WebsocketCommunicator
 from django.urls import path
 
-from site_config.realtime.consumer import HubConsumer
+from site_config.realtime.consumer import CLOSE_TRY_AGAIN, HubConsumer
 from site_config.realtime.events import publish
 from site_config.realtime.hub import get_hub
 from site_config.realtime.protocol import ProtocolError, require_field
@@ -156,11 +156,62 @@ class FailingConsumer(HubConsumer):
         raise RuntimeError("the database is down")
 
 
-async def test_a_connect_that_fails_after_joining_leaves_the_hub():
+async def test_a_connect_that_fails_after_joining_leaves_the_hub_and_says_try_again():
     failing = URLRouter([path("ws/fail/", FailingConsumer.as_asgi())])
     ws = WebsocketCommunicator(failing, "/ws/fail/")
     connected, _ = await ws.connect()  # the accept arrives before the failure
     assert connected
-    with pytest.raises(RuntimeError):
-        await ws.wait(timeout=1)
+    error = await ws.receive_json_from()
+    assert (error["type"], error["code"]) == ("error", CLOSE_TRY_AGAIN)
+    closed = await ws.receive_output()
+    assert (closed["type"], closed["code"]) == ("websocket.close", CLOSE_TRY_AGAIN)
     assert get_hub().local_count("test_failing") == 0
+
+
+class LayerDownConsumer(HubConsumer):
+    async def connect(self):
+        await self.accept()
+        await self.hub_join("test_layer_down")
+
+
+async def test_a_layer_outage_while_joining_closes_with_try_again(monkeypatch):
+    """The lobby sockets only join a group: with Redis down they must not die
+    with 1011 and a traceback."""
+    from channels.layers import get_channel_layer
+
+    async def refuse(*args, **kwargs):
+        raise ConnectionError("Redis is down")
+
+    monkeypatch.setattr(get_channel_layer(), "group_add", refuse)
+    app = URLRouter([path("ws/down/", LayerDownConsumer.as_asgi())])
+    ws = WebsocketCommunicator(app, "/ws/down/")
+    connected, _ = await ws.connect()
+    assert connected
+    assert (await ws.receive_json_from())["code"] == CLOSE_TRY_AGAIN
+    assert (await ws.receive_output())["code"] == CLOSE_TRY_AGAIN
+    assert get_hub().local_count("test_layer_down") == 0
+
+
+async def test_disconnect_survives_a_layer_outage(monkeypatch):
+    from channels.layers import get_channel_layer
+
+    ws = await open_socket()
+    hub = get_hub()
+    assert hub.local_count("test_room") == 1
+
+    async def refuse(*args, **kwargs):
+        raise ConnectionError("Redis is down")
+
+    monkeypatch.setattr(get_channel_layer(), "group_discard", refuse)
+    await ws.disconnect()
+    assert hub.local_count("test_room") == 0
+
+
+async def test_lone_surrogates_are_refused_before_any_handler():
+    ws = await open_socket()
+    await ws.send_to(text_data='{"type": "say", "text": "\\ud800"}')
+    reply = await ws.receive_json_from()
+    assert reply["type"] == "error" and "lone surrogates" in reply["message"]
+    await ws.send_to(text_data='{"type": "say", "text": "\\u00e9t\\u00e9"}')
+    assert (await ws.receive_json_from())["text"] == "été"
+    await ws.disconnect()
