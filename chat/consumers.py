@@ -57,7 +57,6 @@ class ChatConsumer(HubConsumer):
     connection: str | None = None
     room_closing = False
     accepted = False
-    # Hub events that arrive while joining wait here: the welcome goes first.
     identity: Identity
     member_name = ""  # the display name, once admitted
 

@@ -158,7 +158,7 @@ else:
         "default": {
             "BACKEND": "channels.layers.InMemoryChannelLayer",
             # A process's hub joins a group once and stays while it has members, so
-            # membership must not expire after the default day (see realtime.py).
+            # membership must not expire after the default day (realtime/hub.py).
             "CONFIG": {"capacity": 1000, "group_expiry": 10 * 365 * 24 * 3600},
         }
     }
