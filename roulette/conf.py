@@ -6,6 +6,7 @@ All optional: ``ROULETTE_LIMITS``, ``ROULETTE_STARTING_BANKROLL``, ``ROULETTE_CH
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
@@ -58,6 +59,17 @@ def _positive_int(name: str, value: object) -> int:
 def limits() -> Limits:
     """The table limits in force: ``settings.ROULETTE_LIMITS`` over the defaults."""
     configured = getattr(settings, "ROULETTE_LIMITS", None) or {}
+    # Read on every bet and every table page: checked once per configured value.
+    items = tuple(configured.items())
+    try:
+        return _limits(items)
+    except TypeError:  # an unhashable value: checked (and refused) uncached
+        return _limits.__wrapped__(items)
+
+
+@lru_cache(maxsize=16)
+def _limits(configured_items: tuple[tuple[str, object], ...]) -> Limits:
+    configured = dict(configured_items)
     unknown = set(configured) - set(DEFAULT_LIMITS)
     if unknown:
         raise ImproperlyConfigured(
@@ -85,7 +97,15 @@ def starting_bankroll() -> int:
 
 
 def chip_values() -> tuple[int, ...]:
-    chips = getattr(settings, "ROULETTE_CHIPS", DEFAULT_CHIPS)
+    chips = tuple(getattr(settings, "ROULETTE_CHIPS", DEFAULT_CHIPS))
+    try:
+        return _chip_values(chips)
+    except TypeError:  # an unhashable value: checked (and refused) uncached
+        return _chip_values.__wrapped__(chips)
+
+
+@lru_cache(maxsize=16)
+def _chip_values(chips: tuple[object, ...]) -> tuple[int, ...]:
     values = tuple(_positive_int("ROULETTE_CHIPS", chip) for chip in chips)
     if not values:
         raise ImproperlyConfigured("ROULETTE_CHIPS must offer at least one chip")

@@ -164,7 +164,7 @@ class RecentSpin(NamedTuple):
 
 def table_state(*, wallet: Wallet) -> TableState:
     recent_rows = (
-        Spin.objects.filter(wallet=wallet)
+        Spin.objects.filter(wallet_id=wallet.pk)
         .order_by("-id")
         .values_list("id", "wheel", "pocket", "round", "staked", "returned")
     )
@@ -173,7 +173,7 @@ def table_state(*, wallet: Wallet) -> TableState:
     # One query for the open stakes and the last spin's bets: plain rows rather than
     # model instances, as a spot can hold many placements. Each branch of the OR has
     # its index: (wallet, status) and spin.
-    wanted = Q(wallet=wallet, status=BetStatus.OPEN)
+    wanted = Q(wallet_id=wallet.pk, status=BetStatus.OPEN)
     if latest is not None:
         wanted |= Q(spin_id=latest.id)
     totals: dict[str, int] = {}
@@ -236,13 +236,18 @@ def hot_cold(
     if len(recent) < HOT_COLD_MINIMUM:
         return [], [], len(recent)
     counts = Counter(recent)
-    every = [str(p) for p in rules.pockets(wheel_name)]
-    order = {pocket: index for index, pocket in enumerate(every)}
-    ranked = sorted(every, key=lambda p: (-counts[p], order[p]))
+    # Sorting is stable: ties keep the order of rules.pockets().
+    every = _pocket_names(wheel_name)
+    ranked = sorted(every, key=lambda p: -counts[p])
     hot = [pocket_view(p, counts[p]) for p in ranked[:size]]
-    cold_ranked = sorted(every, key=lambda p: (counts[p], order[p]))
+    cold_ranked = sorted(every, key=lambda p: counts[p])
     cold = [pocket_view(p, counts[p]) for p in cold_ranked[:size]]
     return hot, cold, len(recent)
+
+
+@lru_cache(maxsize=8)
+def _pocket_names(wheel_name: str) -> tuple[str, ...]:
+    return tuple(str(p) for p in rules.pockets(wheel_name))
 
 
 def wheel_stats() -> dict[str, Any]:

@@ -1,6 +1,7 @@
 """Every write of the roulette app: wallets, bets and spins.
 
-Each action runs in one transaction with the wallet row locked first (``_locked``).
+Each action runs in one transaction with the wallet row locked first (``_locked``, or
+``session_wallet_locked`` for the table's views).
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 
 from django.db import transaction
-from django.db.models import Max, Sum
+from django.db.models import F, Max, Sum
 from django.utils import timezone
 
 from roulette import conf, rules
@@ -68,27 +69,76 @@ def _default_chip() -> int:
     return 5 if 5 in chips else chips[0]
 
 
+class LockedWallet:
+    """A wallet row locked by ``session_wallet_locked``, for use inside its block only.
+
+    The table's views lock the visitor's wallet first and validate the submitted form
+    against it (the layout depends on the wheel), then pass it to one action as
+    ``locked=``: one read of the wallet per action, under the lock.
+    """
+
+    __slots__ = ("wallet",)
+
+    def __init__(self, wallet: Wallet) -> None:
+        self.wallet = wallet
+
+
 @contextmanager
-def _locked(wallet_id: int, version: int | None) -> Iterator[Wallet]:
+def session_wallet_locked(*, session_key: str) -> Iterator[LockedWallet]:
+    """Lock the web visitor's wallet for one table action, in one transaction.
+
+    Opens the wallet first when this session has none yet (a POST before any table
+    page), as ``wallet_for_session`` does. An exception leaving the block rolls the
+    whole action back.
+    """
+    with transaction.atomic():
+        try:
+            wallet = Wallet.objects.select_for_update().get(session_key=session_key)
+        except Wallet.DoesNotExist:
+            opened = wallet_for_session(session_key=session_key)
+            wallet = Wallet.objects.select_for_update().get(pk=opened.pk)
+        yield LockedWallet(wallet)
+
+
+@contextmanager
+def _locked(
+    wallet_id: int | None, version: int | None, locked: LockedWallet | None = None
+) -> Iterator[Wallet]:
     """Lock the wallet row for one action; bump its version when the action succeeds.
 
     The lock (``select_for_update``; on SQLite the IMMEDIATE transaction mode
     serialises writers instead) means two tabs or two API clients of one session can
     never overdraw the wallet or settle a bet twice. Forms pass the ``version`` they
     were rendered with; an out-of-date version is refused, so a replayed POST is
-    harmless.
+    harmless. ``locked`` is a wallet already locked by ``session_wallet_locked``: the
+    action then runs in that block's transaction.
     """
+    if locked is not None:
+        if not transaction.get_connection().in_atomic_block:
+            raise RuntimeError("a LockedWallet is only valid inside its lock's block")
+        with _versioned(locked.wallet, version) as wallet:
+            yield wallet
+        return
+    if wallet_id is None:
+        raise TypeError("pass wallet_id or locked")
     with transaction.atomic():
         wallet = Wallet.objects.select_for_update().get(pk=wallet_id)
-        if version is not None and wallet.version != version:
-            raise StaleAction(
-                "That was already done, or the table changed in another tab: "
-                "nothing was changed. Check the table and try again."
-            )
-        yield wallet
-        wallet.version += 1
-        # updated_at is auto_now: save() sets it only when it is listed.
-        wallet.save(update_fields=[*_WALLET_WRITES, "updated_at"])
+        with _versioned(wallet, version):
+            yield wallet
+
+
+@contextmanager
+def _versioned(wallet: Wallet, version: int | None) -> Iterator[Wallet]:
+    """Refuse a stale ``version``; on success, write the wallet back with the next."""
+    if version is not None and wallet.version != version:
+        raise StaleAction(
+            "That was already done, or the table changed in another tab: "
+            "nothing was changed. Check the table and try again."
+        )
+    yield wallet
+    wallet.version += 1
+    # updated_at is auto_now: save() sets it only when it is listed.
+    wallet.save(update_fields=[*_WALLET_WRITES, "updated_at"])
 
 
 def _open_bets(wallet: Wallet) -> list[Bet]:
@@ -158,24 +208,25 @@ def _create_bets(wallet: Wallet, placing: list[rules.Bet]) -> list[Bet]:
 
 def bet_place(
     *,
-    wallet_id: int,
+    wallet_id: int | None = None,
     kind: str,
     numbers: Iterable[int | str],
     amount: int,
     version: int | None = None,
+    locked: LockedWallet | None = None,
 ) -> Bet:
     """Put ``amount`` chips on a spot; the stake leaves the bankroll at once.
 
     Raises ``InvalidBet`` for a shape not on this wheel and ``TableError`` for table
     limits (checked on the spot's total with chips already there) or too few chips.
     """
-    with _locked(wallet_id, version) as wallet:
+    with _locked(wallet_id, version, locked) as wallet:
         bet = rules.make_bet(wallet.wheel, kind, numbers, amount)
         # Only this spot's total matters for its limit: summed in SQL.
         on_spot = (
-            wallet.bets.filter(status=BetStatus.OPEN, spot=bet.spot).aggregate(
-                total=Sum("amount")
-            )["total"]
+            Bet.objects.filter(
+                wallet_id=wallet.pk, status=BetStatus.OPEN, spot=bet.spot
+            ).aggregate(total=Sum("amount"))["total"]
             or 0
         )
         _check_limits(wallet, {bet.spot: bet.amount}, {bet.spot: on_spot})
@@ -186,9 +237,14 @@ def bet_place(
     return created
 
 
-def bet_undo(*, wallet_id: int, version: int | None = None) -> list[Bet]:
+def bet_undo(
+    *,
+    wallet_id: int | None = None,
+    version: int | None = None,
+    locked: LockedWallet | None = None,
+) -> list[Bet]:
     """Take back the last placement (a single bet, or the whole rebet or double)."""
-    with _locked(wallet_id, version) as wallet:
+    with _locked(wallet_id, version, locked) as wallet:
         open_bets = wallet.bets.filter(status=BetStatus.OPEN)
         last_batch = open_bets.aggregate(last=Max("batch"))["last"]
         if last_batch is None:
@@ -199,9 +255,14 @@ def bet_undo(*, wallet_id: int, version: int | None = None) -> list[Bet]:
     return undone
 
 
-def bets_clear(*, wallet_id: int, version: int | None = None) -> int:
+def bets_clear(
+    *,
+    wallet_id: int | None = None,
+    version: int | None = None,
+    locked: LockedWallet | None = None,
+) -> int:
     """Take every open bet back; returns the chips returned to the bankroll."""
-    with _locked(wallet_id, version) as wallet:
+    with _locked(wallet_id, version, locked) as wallet:
         open_bets = wallet.bets.filter(status=BetStatus.OPEN)
         refund = open_bets.aggregate(total=Sum("amount"))["total"] or 0
         if not refund:
@@ -211,9 +272,14 @@ def bets_clear(*, wallet_id: int, version: int | None = None) -> int:
     return refund
 
 
-def bets_rebet(*, wallet_id: int, version: int | None = None) -> list[Bet]:
+def bets_rebet(
+    *,
+    wallet_id: int | None = None,
+    version: int | None = None,
+    locked: LockedWallet | None = None,
+) -> list[Bet]:
     """Place again every bet of the last spin of this wallet, as one placement."""
-    with _locked(wallet_id, version) as wallet:
+    with _locked(wallet_id, version, locked) as wallet:
         last_spin = wallet.spins.order_by("-id").first()
         previous = list(last_spin.bets.order_by("id")) if last_spin else []
         if not previous:
@@ -227,9 +293,14 @@ def bets_rebet(*, wallet_id: int, version: int | None = None) -> list[Bet]:
         return _place_batch(wallet, again)
 
 
-def bets_double(*, wallet_id: int, version: int | None = None) -> list[Bet]:
+def bets_double(
+    *,
+    wallet_id: int | None = None,
+    version: int | None = None,
+    locked: LockedWallet | None = None,
+) -> list[Bet]:
     """Double every open bet: the same chips again on each spot, as one placement."""
-    with _locked(wallet_id, version) as wallet:
+    with _locked(wallet_id, version, locked) as wallet:
         on_table = _stake_by_spot(_open_bets(wallet))
         if not on_table:
             raise TableError("There are no bets on the table to double.")
@@ -252,36 +323,53 @@ def _place_batch(wallet: Wallet, placing: list[rules.Bet]) -> list[Bet]:
 
 def spin_resolve(
     *,
-    wallet_id: int,
+    wallet_id: int | None = None,
     version: int | None = None,
     rng: random.Random | None = None,
+    locked: LockedWallet | None = None,
 ) -> Spin:
     """Spin this wallet's wheel and settle every open bet exactly once."""
-    with _locked(wallet_id, version) as wallet:
-        open_bets = _open_bets(wallet)
+    with _locked(wallet_id, version, locked) as wallet:
+        open_bets = list(
+            Bet.objects.filter(wallet_id=wallet.pk, status=BetStatus.OPEN)
+            .order_by("id")
+            .values_list("pk", "spot", "amount")
+        )
         if not open_bets:
             raise TableError("Place a bet before spinning.")
         outcome = rules.spin(wallet.wheel, rng)
         now = timezone.now()
+        # Settled in a few UPDATEs rather than one bulk_update (a CASE per column and
+        # bet): the lost bets, then the won bets per payout, as each bet's net is its
+        # amount times the odds, or minus its amount.
+        lost: list[int] = []
+        won: defaultdict[int, list[int]] = defaultdict(list)
+        staked = returned = 0
+        for pk, spot, amount in open_bets:
+            domain = rules.bet_for_spot(wallet.wheel, spot, amount)
+            staked += amount
+            returned += domain.returned(outcome)
+            if domain.wins(outcome):
+                won[domain.odds].append(pk)
+            else:
+                lost.append(pk)
         spin = Spin.objects.create(
             wheel=wallet.wheel,
             pocket=str(outcome),
             wallet=wallet,
             round=wallet.round,
-            staked=sum(bet.amount for bet in open_bets),
+            staked=staked,
+            returned=returned,
         )
-        returned = 0
-        for bet in open_bets:
-            domain = rules.bet_for_spot(wallet.wheel, bet.spot, bet.amount)
-            won = domain.wins(outcome)
-            bet.status = BetStatus.WON if won else BetStatus.LOST
-            bet.net = domain.net(outcome)
-            bet.spin = spin
-            bet.settled_at = now
-            returned += domain.returned(outcome)
-        Bet.objects.bulk_update(open_bets, ["status", "net", "spin", "settled_at"])
-        spin.returned = returned
-        spin.save(update_fields=["returned"])
+        settled = {"spin": spin, "settled_at": now}
+        if lost:
+            Bet.objects.filter(pk__in=lost).update(
+                status=BetStatus.LOST, net=F("amount") * -1, **settled
+            )
+        for odds, ids in won.items():
+            Bet.objects.filter(pk__in=ids).update(
+                status=BetStatus.WON, net=F("amount") * odds, **settled
+            )
         wallet.bankroll += returned
         wallet.round += 1
     return spin
@@ -299,9 +387,14 @@ def wheel_spin(
 # --- table settings -----------------------------------------------------------
 
 
-def wallet_reset(*, wallet_id: int, version: int | None = None) -> Wallet:
+def wallet_reset(
+    *,
+    wallet_id: int | None = None,
+    version: int | None = None,
+    locked: LockedWallet | None = None,
+) -> Wallet:
     """Start again with the starting bankroll; only once the chips are gone."""
-    with _locked(wallet_id, version) as wallet:
+    with _locked(wallet_id, version, locked) as wallet:
         if wallet.bets.filter(status=BetStatus.OPEN).exists():
             raise TableError("Spin or clear your open bets before resetting.")
         if wallet.bankroll >= conf.limits().smallest_bet:
@@ -312,11 +405,15 @@ def wallet_reset(*, wallet_id: int, version: int | None = None) -> Wallet:
 
 
 def wallet_set_wheel(
-    *, wallet_id: int, wheel_name: str, version: int | None = None
+    *,
+    wallet_id: int | None = None,
+    wheel_name: str,
+    version: int | None = None,
+    locked: LockedWallet | None = None,
 ) -> Wallet:
     """Switch between the American and European wheel between rounds."""
     wheel_name = rules.check_wheel(wheel_name)
-    with _locked(wallet_id, version) as wallet:
+    with _locked(wallet_id, version, locked) as wallet:
         if wallet.wheel == wheel_name:
             raise TableError(f"You are already playing the {wheel_name} wheel.")
         if wallet.bets.filter(status=BetStatus.OPEN).exists():

@@ -8,11 +8,13 @@ from __future__ import annotations
 import random
 import secrets
 from collections.abc import Callable
+from functools import lru_cache
 from typing import Any
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
+from django.urls import get_script_prefix, reverse
 from django.views.decorators.http import (
     require_GET,
     require_http_methods,
@@ -33,10 +35,14 @@ from site_config.visitors.identity import identity_from_request
 TABLE = "roulette:table"
 
 
-def _wallet(request: HttpRequest) -> Wallet:
+def _session_key(request: HttpRequest) -> str:
     session_key = identity_from_request(request).session_key
     assert session_key  # identity_from_request saves a new session first
-    return services.wallet_for_session(session_key=session_key)
+    return session_key
+
+
+def _wallet(request: HttpRequest) -> Wallet:
+    return services.wallet_for_session(session_key=_session_key(request))
 
 
 def _render_table(
@@ -45,10 +51,7 @@ def _render_table(
     *,
     errors: list[str] | None = None,
     status: int = 200,
-    refresh: bool = True,
 ) -> HttpResponse:
-    if refresh:  # after a refused action: show the table as it is now
-        wallet.refresh_from_db()
     context = {
         "state": selectors.table_state(wallet=wallet),
         "errors": errors or [],
@@ -58,122 +61,137 @@ def _render_table(
 
 @require_GET
 def table(request: HttpRequest) -> HttpResponse:
-    return _render_table(request, _wallet(request), refresh=False)
+    return _render_table(request, _wallet(request))
+
+
+def _to_table() -> HttpResponseRedirect:
+    """``redirect(TABLE)``, with the URL reversed once per script prefix."""
+    return HttpResponseRedirect(_reversed(TABLE, get_script_prefix()))
+
+
+@lru_cache(maxsize=16)
+def _reversed(view_name: str, script_prefix: str) -> str:
+    return reverse(view_name)
 
 
 def _form_errors(form: Any) -> list[str]:
     return [str(error) for errors in form.errors.values() for error in errors]
 
 
+class _Refused(Exception):
+    """The submitted form was invalid: the action's transaction is rolled back."""
+
+    def __init__(self, errors: list[str]) -> None:
+        super().__init__(errors)
+        self.errors = errors
+
+
+# An action runs on the visitor's locked wallet with the form's cleaned data, and
+# returns the flash message.
+Action = Callable[[services.LockedWallet, dict[str, Any]], str]
+
+
 def _act(
     request: HttpRequest,
-    form: TableActionForm,
-    wallet: Wallet,
-    action: Callable[[], str],
+    make_form: Callable[[Wallet], TableActionForm],
+    action: Action,
 ) -> HttpResponse:
-    """Run one table action: redirect on success or replay, re-render when refused."""
-    if not form.is_valid():
-        return _render_table(request, wallet, errors=_form_errors(form), status=400)
+    """Run one table action: redirect on success or replay, re-render when refused.
+
+    The wallet is read once, locked, and the form is validated against it (a spot
+    depends on the wheel) inside the action's transaction.
+    """
     try:
-        message = action()
+        with services.session_wallet_locked(
+            session_key=_session_key(request)
+        ) as locked:
+            form = make_form(locked.wallet)
+            if not form.is_valid():
+                raise _Refused(_form_errors(form))
+            message = action(locked, form.cleaned_data)
+    except _Refused as exc:
+        errors = exc.errors
     except services.StaleAction as exc:
         # A replay (double click, back button, other tab): the first submission
         # already did the work, so show the table as it is now.
         messages.warning(request, str(exc))
-        return redirect(TABLE)
+        return _to_table()
     except (services.TableError, rules.InvalidBet) as exc:
-        return _render_table(request, wallet, errors=[str(exc)], status=400)
-    messages.success(request, message)
-    return redirect(TABLE)
+        errors = [str(exc)]
+    else:
+        messages.success(request, message)
+        return _to_table()
+    # Refused and rolled back: show the table as it is now.
+    return _render_table(request, _wallet(request), errors=errors, status=400)
+
+
+def _table_action_form(request: HttpRequest) -> Callable[[Wallet], TableActionForm]:
+    return lambda wallet: TableActionForm(request.POST)
 
 
 @require_POST
 def bet_place(request: HttpRequest) -> HttpResponse:
-    wallet = _wallet(request)
-    form = PlaceBetForm(request.POST, wheel_name=wallet.wheel)
-
-    def place() -> str:
+    def place(locked: services.LockedWallet, data: dict[str, Any]) -> str:
         bet = services.bet_place(
-            wallet_id=wallet.pk,
-            kind=form.cleaned_data["kind"],
-            numbers=form.cleaned_data["numbers"],
-            amount=form.cleaned_data["chip"],
-            version=form.cleaned_data["version"],
+            locked=locked,
+            kind=data["kind"],
+            numbers=data["numbers"],
+            amount=data["chip"],
+            version=data["version"],
         )
         return f"{bet.amount} on {bet.label} (pays {bet.odds} to 1)."
 
-    return _act(request, form, wallet, place)
+    return _act(
+        request,
+        lambda wallet: PlaceBetForm(request.POST, wheel_name=wallet.wheel),
+        place,
+    )
 
 
 @require_POST
 def bet_undo(request: HttpRequest) -> HttpResponse:
-    wallet = _wallet(request)
-    form = TableActionForm(request.POST)
-
-    def undo() -> str:
-        undone = services.bet_undo(
-            wallet_id=wallet.pk, version=form.cleaned_data["version"]
-        )
+    def undo(locked: services.LockedWallet, data: dict[str, Any]) -> str:
+        undone = services.bet_undo(locked=locked, version=data["version"])
         chips = sum(bet.amount for bet in undone)
         if len(undone) == 1:
             return f"Took back {chips} on {undone[0].label}."
         return f"Took back the last {len(undone)} bets ({chips} chips)."
 
-    return _act(request, form, wallet, undo)
+    return _act(request, _table_action_form(request), undo)
 
 
 @require_POST
 def bets_clear(request: HttpRequest) -> HttpResponse:
-    wallet = _wallet(request)
-    form = TableActionForm(request.POST)
-
-    def clear() -> str:
-        chips = services.bets_clear(
-            wallet_id=wallet.pk, version=form.cleaned_data["version"]
-        )
+    def clear(locked: services.LockedWallet, data: dict[str, Any]) -> str:
+        chips = services.bets_clear(locked=locked, version=data["version"])
         return f"Table cleared: {chips} chips back in your bankroll."
 
-    return _act(request, form, wallet, clear)
+    return _act(request, _table_action_form(request), clear)
 
 
 @require_POST
 def bets_rebet(request: HttpRequest) -> HttpResponse:
-    wallet = _wallet(request)
-    form = TableActionForm(request.POST)
-
-    def rebet() -> str:
-        placed = services.bets_rebet(
-            wallet_id=wallet.pk, version=form.cleaned_data["version"]
-        )
+    def rebet(locked: services.LockedWallet, data: dict[str, Any]) -> str:
+        placed = services.bets_rebet(locked=locked, version=data["version"])
         chips = sum(bet.amount for bet in placed)
         return f"Rebet: {len(placed)} bet{'s' * (len(placed) != 1)}, {chips} chips."
 
-    return _act(request, form, wallet, rebet)
+    return _act(request, _table_action_form(request), rebet)
 
 
 @require_POST
 def bets_double(request: HttpRequest) -> HttpResponse:
-    wallet = _wallet(request)
-    form = TableActionForm(request.POST)
-
-    def double() -> str:
-        placed = services.bets_double(
-            wallet_id=wallet.pk, version=form.cleaned_data["version"]
-        )
+    def double(locked: services.LockedWallet, data: dict[str, Any]) -> str:
+        placed = services.bets_double(locked=locked, version=data["version"])
         return f"Doubled: {sum(bet.amount for bet in placed)} more chips on the table."
 
-    return _act(request, form, wallet, double)
+    return _act(request, _table_action_form(request), double)
 
 
 @require_POST
 def spin(request: HttpRequest) -> HttpResponse:
-    wallet = _wallet(request)
-    form = TableActionForm(request.POST)
-
-    def spin_wheel() -> str:
-        result = services.spin_resolve(
-            wallet_id=wallet.pk, version=form.cleaned_data["version"]
-        )
+    def spin_wheel(locked: services.LockedWallet, data: dict[str, Any]) -> str:
+        result = services.spin_resolve(locked=locked, version=data["version"])
         net = result.net
         outcome = f"{result.pocket} {result.colour}"
         if net > 0:
@@ -182,37 +200,27 @@ def spin(request: HttpRequest) -> HttpResponse:
             return f"The ball lands on {outcome}. You lose {-net} chips."
         return f"The ball lands on {outcome}. You break even."
 
-    return _act(request, form, wallet, spin_wheel)
+    return _act(request, _table_action_form(request), spin_wheel)
 
 
 @require_POST
 def reset(request: HttpRequest) -> HttpResponse:
-    wallet = _wallet(request)
-    form = TableActionForm(request.POST)
-
-    def reset_wallet() -> str:
-        fresh = services.wallet_reset(
-            wallet_id=wallet.pk, version=form.cleaned_data["version"]
-        )
+    def reset_wallet(locked: services.LockedWallet, data: dict[str, Any]) -> str:
+        fresh = services.wallet_reset(locked=locked, version=data["version"])
         return f"Fresh start: {fresh.bankroll} chips."
 
-    return _act(request, form, wallet, reset_wallet)
+    return _act(request, _table_action_form(request), reset_wallet)
 
 
 @require_POST
 def wheel_type(request: HttpRequest) -> HttpResponse:
-    wallet = _wallet(request)
-    form = WheelChoiceForm(request.POST)
-
-    def change() -> str:
+    def change(locked: services.LockedWallet, data: dict[str, Any]) -> str:
         changed = services.wallet_set_wheel(
-            wallet_id=wallet.pk,
-            wheel_name=form.cleaned_data["wheel"],
-            version=form.cleaned_data["version"],
+            locked=locked, wheel_name=data["wheel"], version=data["version"]
         )
         return f"Now playing the {rules.WHEEL_LABELS[changed.wheel]} wheel."
 
-    return _act(request, form, wallet, change)
+    return _act(request, lambda wallet: WheelChoiceForm(request.POST), change)
 
 
 # --- wheel service ------------------------------------------------------------

@@ -11,8 +11,9 @@ from typing import Any, NamedTuple
 
 from django import template
 from django.urls import get_script_prefix, reverse
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.text import capfirst
 
 from roulette.layout import Spot, layout
 
@@ -220,3 +221,195 @@ def roulette_url(name: str) -> str:
 @lru_cache(maxsize=64)
 def _reversed(view_name: str, script_prefix: str) -> str:
     return reverse(view_name)
+
+
+# --- The rest of the table page -------------------------------------------------
+#
+# The table page's lists (chips, stakes, settled bets, recent, hot and cold pockets,
+# wheels) are joined from markup built with format_html, and its figures are turned
+# into text once per request: through the template engine each loop iteration, each
+# variable lookup and each localised number costs microseconds, and the page had a
+# couple of hundred of them. Markup that depends only on immutable values (a pocket
+# and its count, the chip values, the wheels, the limits) is cached by those values.
+
+
+@register.simple_tag(takes_context=True)
+def table_figures(context: template.Context, state: Any) -> dict[str, Any]:
+    """The figures of ``state`` (a ``TableState``) that the table page prints, as text
+    (ints printed as ``{{ n }}`` would be, without the localisation's cost per
+    number); the reversed URLs of its forms; and ``hidden``, the two hidden inputs
+    every form of the table posts: the CSRF token (as ``{% csrf_token %}``
+    renders it) and the wallet version the page shows."""
+    wallet = state.wallet
+    version = str(wallet.version)
+    token = context.get("csrf_token")
+    csrf = (
+        format_html(
+            '<input type="hidden" name="csrfmiddlewaretoken" value="{}">', token
+        )
+        if token and token != "NOTPROVIDED"
+        else ""
+    )
+    return {
+        "version": version,
+        "hidden": format_html(
+            '{}<input type="hidden" name="version" value="{}">', csrf, version
+        ),
+        "bankroll": str(wallet.bankroll),
+        "reserved": str(state.reserved),
+        "round": str(wallet.round),
+        "wheel_label": wallet.get_wheel_display(),
+        "url": _table_urls(get_script_prefix()),
+    }
+
+
+_TABLE_FORMS = (
+    "bet_place",
+    "spin",
+    "bet_undo",
+    "bets_clear",
+    "bets_rebet",
+    "bets_double",
+    "reset",
+    "wheel_type",
+    "simulator",
+    "wheel",
+)
+
+
+@lru_cache(maxsize=16)
+def _table_urls(script_prefix: str) -> Mapping[str, str]:
+    return MappingProxyType(
+        {name: _reversed(f"roulette:{name}", script_prefix) for name in _TABLE_FORMS}
+    )
+
+
+@register.simple_tag
+def chip_choices(chips: tuple[int, ...], selected: int) -> SafeString:
+    """The chip selector's radio buttons, ``selected`` checked."""
+    return _chip_choices(tuple(chips), selected)
+
+
+@lru_cache(maxsize=64)
+def _chip_choices(chips: tuple[int, ...], selected: int) -> SafeString:
+    return format_html_join(
+        "\n",
+        '<label class="rl-chip"><input type="radio" name="chip" value="{}"{}>'
+        "<span>{}</span></label>",
+        ((chip, " checked" if chip == selected else "", chip) for chip in chips),
+    )
+
+
+@register.simple_tag
+def wheel_choices(wheels: Any, selected: str) -> SafeString:
+    """The wheel form's radio buttons, ``selected`` checked."""
+    return _wheel_choices(tuple(wheels), selected)
+
+
+@lru_cache(maxsize=16)
+def _wheel_choices(wheels: tuple[tuple[str, str], ...], selected: str) -> SafeString:
+    return format_html_join(
+        "\n",
+        '<label><input type="radio" name="wheel" value="{}"{}> {}</label>',
+        (
+            (value, " checked" if value == selected else "", label)
+            for value, label in wheels
+        ),
+    )
+
+
+@register.simple_tag
+def limits_note(limits: Any) -> SafeString:
+    """The table limits line (``limits`` is an immutable ``conf.Limits``)."""
+    return _limits_note(limits)
+
+
+@lru_cache(maxsize=16)
+def _limits_note(limits: Any) -> SafeString:
+    return format_html(
+        '<p class="muted rl-limits">Limits per spot: inside {}–{}, outside {}–{} '
+        "chips.</p>",
+        limits.inside_min,
+        limits.inside_max,
+        limits.outside_min,
+        limits.outside_max,
+    )
+
+
+@register.simple_tag
+def stake_rows(stakes: Any) -> SafeString:
+    """The open stakes' table rows."""
+    return format_html_join(
+        "",
+        "<tr><td>{}</td><td>{}</td><td>{} to 1</td></tr>",
+        ((stake.label, stake.amount, stake.odds) for stake in stakes),
+    )
+
+
+@register.simple_tag
+def spin_figures(spin: Any) -> dict[str, str]:
+    """The result panel's figures of ``spin`` (a ``LastSpin``), as text."""
+    net = spin.net
+    return {
+        "round": str(spin.round) if spin.round else "",
+        "pocket": spin.pocket.pocket,
+        "colour": spin.pocket.colour,
+        "colour_label": capfirst(spin.pocket.colour),
+        "net_class": "is-win" if net > 0 else "is-loss" if net < 0 else "",
+        "net": signed(net),
+        "staked": str(spin.staked),
+        "returned": str(spin.returned),
+    }
+
+
+@register.simple_tag
+def settled_rows(bets: Any) -> SafeString:
+    """The last spin's settled stakes, as table rows."""
+    return format_html_join(
+        "\n",
+        '<tr class="{}">\n<td>{}</td><td>{}</td>\n<td>{} {}</td>\n</tr>',
+        (
+            (
+                "is-win" if bet.status == "won" else "is-loss",
+                bet.label,
+                bet.amount,
+                "Won" if bet.status == "won" else "Lost",
+                signed(bet.net),
+            )
+            for bet in bets
+        ),
+    )
+
+
+@register.simple_tag
+def pocket_strip(pockets: Any) -> SafeString:
+    """Recent results: one ball per pocket, its colour spelled out for screen
+    readers."""
+    return mark_safe("".join(_recent_ball(pocket) for pocket in pockets))
+
+
+@lru_cache(maxsize=256)
+def _recent_ball(pocket: Any) -> SafeString:
+    return format_html(
+        '<li class="rl-ball rl-{}"><span class="visually-hidden">{} </span>{}</li>',
+        pocket.colour,
+        pocket.colour,
+        pocket.pocket,
+    )
+
+
+@register.simple_tag
+def counted_strip(pockets: Any) -> SafeString:
+    """Hot or cold pockets: one ball per pocket with its count."""
+    return mark_safe("".join(_counted_ball(pocket) for pocket in pockets))
+
+
+@lru_cache(maxsize=4096)
+def _counted_ball(pocket: Any) -> SafeString:
+    return format_html(
+        '<li class="rl-ball rl-{}" title="{} times">{}<small>×{}</small></li>',
+        pocket.colour,
+        pocket.count,
+        pocket.pocket,
+        pocket.count,
+    )
