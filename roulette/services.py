@@ -77,10 +77,11 @@ class LockedWallet:
     ``locked=``: one read of the wallet per action, under the lock.
     """
 
-    __slots__ = ("wallet",)
+    __slots__ = ("wallet", "active")
 
     def __init__(self, wallet: Wallet) -> None:
         self.wallet = wallet
+        self.active = True
 
 
 @contextmanager
@@ -97,7 +98,11 @@ def session_wallet_locked(*, session_key: str) -> Iterator[LockedWallet]:
         except Wallet.DoesNotExist:
             opened = wallet_for_session(session_key=session_key)
             wallet = Wallet.objects.select_for_update().get(pk=opened.pk)
-        yield LockedWallet(wallet)
+        locked = LockedWallet(wallet)
+        try:
+            yield locked
+        finally:
+            locked.active = False
 
 
 @contextmanager
@@ -114,7 +119,7 @@ def _locked(
     action then runs in that block's transaction.
     """
     if locked is not None:
-        if not transaction.get_connection().in_atomic_block:
+        if not locked.active:
             raise RuntimeError("a LockedWallet is only valid inside its lock's block")
         with _versioned(locked.wallet, version) as wallet:
             yield wallet

@@ -133,6 +133,56 @@ def test_spin_settles_every_open_bet_once():
     assert Spin.objects.count() == 1
 
 
+@pytest.mark.parametrize("seed", range(6))
+def test_spin_settles_each_bet_as_the_rules_do(seed):
+    """Many bets of every kind and size: each settled row has the rules' status and
+    net, the spin and its time; the wallet gets back what the rules return."""
+    rng = random.Random(seed)
+    wallet = services.wallet_create(bankroll=100_000)
+    placed = []
+    for _ in range(30):
+        kind = rng.choice(sorted(rules.PAYOUTS))
+        shapes = sorted(rules.shapes(wallet.wheel, kind), key=sorted_pockets)
+        if not shapes:
+            continue
+        bet = rules.make_bet(
+            wallet.wheel, kind, rng.choice(shapes), rng.choice([5, 25])
+        )
+        try:
+            placed.append(place(wallet, bet.spot, bet.amount))
+        except TableError:  # over the spot's limit: skip it
+            continue
+    bankroll = fresh(wallet).bankroll
+    spin = services.spin_resolve(wallet_id=wallet.pk, rng=random.Random(seed))
+    outcome = rules.parse_pocket(spin.pocket)
+    returned = 0
+    for bet in Bet.objects.filter(pk__in=[b.pk for b in placed]):
+        domain = rules.bet_for_spot(wallet.wheel, bet.spot, bet.amount)
+        won = domain.wins(outcome)
+        assert bet.status == (BetStatus.WON if won else BetStatus.LOST)
+        assert bet.net == domain.net(outcome)
+        assert bet.spin_id == spin.pk and bet.settled_at is not None
+        returned += domain.returned(outcome)
+    assert spin.staked == sum(b.amount for b in placed)
+    assert spin.returned == returned == Spin.objects.get().returned
+    assert fresh(wallet).bankroll == bankroll + returned
+
+
+def sorted_pockets(shape):
+    return sorted(rules.pocket_sort_key(p) for p in shape)
+
+
+def test_a_locked_wallet_is_only_valid_inside_its_block():
+    kind, numbers = rules.parse_spot(rules.AMERICAN, "red")
+    with services.session_wallet_locked(session_key="k" * 32) as locked:
+        bet = services.bet_place(locked=locked, kind=kind, numbers=numbers, amount=5)
+    wallet = services.wallet_for_session(session_key="k" * 32)
+    assert wallet.version == 1 and wallet.bankroll == 995 and bet.wallet_id == wallet.pk
+    with pytest.raises(RuntimeError):
+        services.bet_place(locked=locked, kind=kind, numbers=numbers, amount=5)
+    assert fresh(wallet).bankroll == 995
+
+
 @pytest.mark.parametrize(("wheel_name", "zero"), [("american", "00"), ("american", 0)])
 def test_zero_loses_every_outside_bet_at_the_table(wheel_name, zero):
     wallet = services.wallet_create(wheel_name=wheel_name)
