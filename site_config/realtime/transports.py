@@ -22,6 +22,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
+from abc import ABC, abstractmethod
 from collections import deque
 from collections.abc import Awaitable, Callable
 from importlib import metadata
@@ -106,7 +107,7 @@ def _report_once(name: str, detail: str) -> None:
         logger.info("realtime transport for WebSockets: %s (%s)", name, detail)
 
 
-class Transport:
+class Transport(ABC):
     """Frames to one socket, in order; `push` never waits."""
 
     name = OUTBOX
@@ -115,9 +116,11 @@ class Transport:
     def __init__(self, on_slow: Callable[[], None]) -> None:
         self.on_slow = on_slow
 
+    @abstractmethod
     def push(self, frame: str) -> None:
-        raise NotImplementedError
+        """Queue `frame`, or close the connection as too slow; never waits."""
 
+    @abstractmethod
     async def flush(self) -> None:
         """Let frames pushed so far leave before a close (bounded wait)."""
 
@@ -125,6 +128,7 @@ class Transport:
         """Close with SLOW_CLOSE_CODE at transport level; False if the caller must."""
         return False
 
+    @abstractmethod
     def release(self) -> None:
         """The socket is gone: drop what waits."""
 
