@@ -22,16 +22,22 @@ print(json.dumps({
 """
 
 
-def settings_in(**env: str | None) -> dict:
-    result = subprocess.run(
-        [sys.executable, "-c", f"import django; django.setup()\n{PROBE}"],
+def run_probe(code: str, **env: str | None) -> subprocess.CompletedProcess[str]:
+    """Run `code` in a fresh Python process with the site's settings and `env`."""
+    return subprocess.run(
+        [sys.executable, "-c", code],
         cwd=ROOT,
         env=server_env(DJANGO_SETTINGS_MODULE="site_config.settings", **env),
         capture_output=True,
         text=True,
         check=True,
     )
-    return json.loads(result.stdout)
+
+
+def settings_in(**env: str | None) -> dict:
+    return json.loads(
+        run_probe(f"import django; django.setup()\n{PROBE}", **env).stdout
+    )
 
 
 def test_default_mode_is_sqlite_wal_and_in_memory_layer():
@@ -121,18 +127,11 @@ def test_app_limits_come_from_the_environment():
         "    'limits': roulette_conf.limits().as_dict(),\n"
         "}))\n"
     )
-    result = subprocess.run(
-        [sys.executable, "-c", probe],
-        cwd=ROOT,
-        env=server_env(
-            DJANGO_SETTINGS_MODULE="site_config.settings",
-            CHAT_FLOOD_COUNT="9",
-            CHESS_GONE_CLAIM_SECONDS="45",
-            ROULETTE_LIMITS='{"inside_max": 200}',
-        ),
-        capture_output=True,
-        text=True,
-        check=True,
+    result = run_probe(
+        probe,
+        CHAT_FLOOD_COUNT="9",
+        CHESS_GONE_CLAIM_SECONDS="45",
+        ROULETTE_LIMITS='{"inside_max": 200}',
     )
     found = json.loads(result.stdout)
     assert found["flood"] == 9
@@ -142,15 +141,7 @@ def test_app_limits_come_from_the_environment():
 
 
 def asgi_start_up_log(**env: str | None) -> str:
-    result = subprocess.run(
-        [sys.executable, "-c", "import site_config.asgi"],
-        cwd=ROOT,
-        env=server_env(DJANGO_SETTINGS_MODULE="site_config.settings", **env),
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    return result.stderr
+    return run_probe("import site_config.asgi", **env).stderr
 
 
 def test_start_up_names_the_active_websocket_transport():
@@ -165,15 +156,5 @@ def test_presence_timings_come_from_the_environment():
         "from site_config.realtime import presence\n"
         "print(presence.heartbeat_seconds(), presence.ttl_seconds())\n"
     )
-    result = subprocess.run(
-        [sys.executable, "-c", probe],
-        cwd=ROOT,
-        env=server_env(
-            DJANGO_SETTINGS_MODULE="site_config.settings",
-            PARLOUR_PRESENCE_HEARTBEAT_SECONDS="2",
-        ),
-        capture_output=True,
-        text=True,
-        check=True,
-    )
+    result = run_probe(probe, PARLOUR_PRESENCE_HEARTBEAT_SECONDS="2")
     assert result.stdout.split() == ["2.0", "6.0"]  # the TTL is three beats
