@@ -41,10 +41,23 @@ if not SECRET_KEY:
     # Development only: a fixed, obviously insecure key so sessions survive restarts.
     SECRET_KEY = "django-insecure-parlour-development-key-do-not-use-in-production"
 
+# --- Deployment: hosts and HTTPS (docs/deploy.md) -------------------------------
+# Debug off means production settings. DJANGO_HTTPS says how visitors reach the site:
+# on (the default) for the real thing, behind a TLS-terminating proxy that sets
+# X-Forwarded-Proto; off only for a local trial on plain HTTP (`make serve`), where an
+# HTTPS redirect and Secure cookies would leave the browser with nothing that works.
 ALLOWED_HOSTS = env_list(
     "DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]" if DEBUG else ""
 )
+if not DEBUG and not ALLOWED_HOSTS:
+    # Otherwise every request would be refused as a bad Host (400).
+    raise ImproperlyConfigured(
+        "DJANGO_ALLOWED_HOSTS must be set when DJANGO_DEBUG is off "
+        "(e.g. parlour.example, or 127.0.0.1,localhost for a local trial)."
+    )
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")
+PARLOUR_HTTPS = not DEBUG and env_bool("DJANGO_HTTPS", True)
+# --- end of deployment block --------------------------------------------------------
 
 INSTALLED_APPS = [
     # daphne first so that `runserver` is the ASGI (WebSocket-capable) server.
@@ -212,8 +225,12 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
-if not DEBUG:
+if PARLOUR_HTTPS:
     SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", True)
+    # Health probes (systemd, a load balancer) ask daphne directly, over plain HTTP.
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
+    # The proxy terminates TLS and says so in X-Forwarded-Proto (it must overwrite
+    # any value a client sent, and daphne must be reachable only through it).
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
@@ -223,7 +240,8 @@ if not DEBUG:
 
 # --- Static files ---------------------------------------------------------------
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+# Where collectstatic writes (and ServeStatic or nginx serve from).
+STATIC_ROOT = Path(os.environ.get("DJANGO_STATIC_ROOT") or BASE_DIR / "staticfiles")
 STATICFILES_DIRS = [BASE_DIR / "static"]
 # In development ServeStatic finds files in place; production serves collectstatic's.
 SERVESTATIC_USE_FINDERS = DEBUG
@@ -255,7 +273,12 @@ LOGGING: dict[str, Any] = {
             "level": os.environ.get("DJANGO_LOG_LEVEL", "WARNING"),
         },
         "transport": {"class": "logging.StreamHandler", "level": "INFO"},
+        "one_line": {
+            "class": "logging.StreamHandler",
+            "filters": ["without_traceback"],
+        },
     },
+    "filters": {"without_traceback": {"()": "site_config.hosts.WithoutTraceback"}},
     "root": {
         "handlers": ["console"],
         "level": os.environ.get("DJANGO_LOG_LEVEL", "WARNING"),
@@ -267,7 +290,13 @@ LOGGING: dict[str, Any] = {
             "handlers": ["transport"],
             "level": "INFO",
             "propagate": False,
-        }
+        },
+        # A bad Host header is anyone's typo or a scanner's probe, answered with the
+        # 400 page: one line, without the traceback Django attaches.
+        "django.security.DisallowedHost": {
+            "handlers": ["one_line"],
+            "propagate": False,
+        },
     },
 }
 

@@ -15,3 +15,6 @@ urlpatterns = [
     path("chess/", include("chess.urls")),
     path("admin/", admin.site.urls),
 ]
+
+# A bad request (a bad Host among others) gets the site's page, never a 500.
+handler400 = "site_config.errors.bad_request"

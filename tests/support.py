@@ -9,6 +9,7 @@ import json
 import os
 import re
 import socket
+import ssl
 import subprocess
 import sys
 import time
@@ -66,6 +67,8 @@ class DaphneServer:
 
     env: dict[str, str]
     port: int = field(default_factory=free_port)
+    # Extra daphne options, e.g. ("--proxy-headers",) behind a proxy.
+    options: tuple[str, ...] = ()
     process: subprocess.Popen[bytes] | None = None
     log_path: Path | None = None
 
@@ -89,6 +92,7 @@ class DaphneServer:
                 "127.0.0.1",
                 "-p",
                 str(self.port),
+                *self.options,
                 "site_config.asgi:application",
             ],
             cwd=ROOT,
@@ -147,12 +151,19 @@ class _NoRedirect(urllib.request.HTTPRedirectHandler):
 class LiveClient:
     """A browser-like HTTP client for a live server: keeps cookies, sends CSRF."""
 
-    def __init__(self, base_url: str) -> None:
+    def __init__(
+        self, base_url: str, ssl_context: ssl.SSLContext | None = None
+    ) -> None:
+        """`ssl_context` verifies an https:// server (e.g. a test's own certificate)."""
         self.base_url = base_url.rstrip("/")
+        self.ssl_context = ssl_context
         self.cookies = http.cookiejar.CookieJar()
-        cookie_handler = urllib.request.HTTPCookieProcessor(self.cookies)
-        self.opener = urllib.request.build_opener(cookie_handler)
-        self.no_redirect = urllib.request.build_opener(cookie_handler, _NoRedirect)
+        handlers = [
+            urllib.request.HTTPCookieProcessor(self.cookies),
+            urllib.request.HTTPSHandler(context=ssl_context),
+        ]
+        self.opener = urllib.request.build_opener(*handlers)
+        self.no_redirect = urllib.request.build_opener(*handlers, _NoRedirect)
 
     def cookie(self, name: str) -> str | None:
         return next((c.value for c in self.cookies if c.name == name), None)
@@ -218,6 +229,7 @@ class LiveClient:
             additional_headers=headers,
             open_timeout=10,
             max_size=2**22,
+            ssl=self.ssl_context if ws_base.startswith("wss:") else None,
         )
 
 

@@ -158,3 +158,112 @@ def test_presence_timings_come_from_the_environment():
     )
     result = run_probe(probe, PARLOUR_PRESENCE_HEARTBEAT_SECONDS="2")
     assert result.stdout.split() == ["2.0", "6.0"]  # the TTL is three beats
+
+
+# --- production: the local trial and the real deployment (docs/deploy.md) ---------
+
+SECRET = "x" * 20 + "-a-long-random-production-secret-0123456789"
+
+HTTPS_PROBE = """
+import json
+from django.conf import settings
+print(json.dumps({
+    "debug": settings.DEBUG, "hosts": settings.ALLOWED_HOSTS,
+    "proxy_header": settings.SECURE_PROXY_SSL_HEADER,
+    "ssl_redirect": settings.SECURE_SSL_REDIRECT,
+    "redirect_exempt": settings.SECURE_REDIRECT_EXEMPT,
+    "session_secure": settings.SESSION_COOKIE_SECURE,
+    "csrf_secure": settings.CSRF_COOKIE_SECURE,
+    "hsts": settings.SECURE_HSTS_SECONDS,
+    "static_root": str(settings.STATIC_ROOT),
+    "storage": settings.STORAGES["staticfiles"]["BACKEND"],
+}))
+"""
+
+
+def production_settings(**env: str | None) -> dict:
+    return json.loads(
+        run_probe(
+            f"import django; django.setup()\n{HTTPS_PROBE}",
+            DJANGO_DEBUG="0",
+            DJANGO_SECRET_KEY=SECRET,
+            **env,
+        ).stdout
+    )
+
+
+def test_the_real_deployment_trusts_the_proxy_and_insists_on_https():
+    found = production_settings(DJANGO_ALLOWED_HOSTS="parlour.example")
+    assert found["debug"] is False
+    assert found["hosts"] == ["parlour.example"]
+    assert found["proxy_header"] == ["HTTP_X_FORWARDED_PROTO", "https"]
+    assert found["ssl_redirect"] is True
+    assert found["session_secure"] is True and found["csrf_secure"] is True
+    assert found["hsts"] == 60 * 60 * 24 * 365
+    assert (
+        found["storage"] == "servestatic.storage.CompressedManifestStaticFilesStorage"
+    )
+    # Probes ask a daphne process directly, over plain HTTP.
+    assert found["redirect_exempt"] == ["^healthz$", "^readyz$"]
+
+
+def test_the_local_trial_is_production_on_plain_http():
+    found = production_settings(
+        DJANGO_HTTPS="0", DJANGO_ALLOWED_HOSTS="127.0.0.1,localhost"
+    )
+    assert found["debug"] is False
+    assert (
+        found["storage"] == "servestatic.storage.CompressedManifestStaticFilesStorage"
+    )
+    assert found["proxy_header"] is None  # no proxy: no header to trust
+    assert found["ssl_redirect"] is False
+    assert found["session_secure"] is False and found["csrf_secure"] is False
+    assert found["hsts"] == 0
+
+
+def test_https_settings_do_not_apply_in_debug():
+    found = json.loads(
+        run_probe(
+            f"import django; django.setup()\n{HTTPS_PROBE}", DJANGO_HTTPS="1"
+        ).stdout
+    )
+    assert found["ssl_redirect"] is False and found["session_secure"] is False
+
+
+def test_static_root_comes_from_the_environment(tmp_path):
+    found = production_settings(
+        DJANGO_ALLOWED_HOSTS="parlour.example", DJANGO_STATIC_ROOT=str(tmp_path)
+    )
+    assert found["static_root"] == str(tmp_path)
+
+
+def test_production_without_allowed_hosts_fails_clearly():
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check"],
+        cwd=ROOT,
+        env=server_env(
+            DJANGO_DEBUG="0", DJANGO_SECRET_KEY=SECRET, DJANGO_ALLOWED_HOSTS=None
+        ),
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode != 0
+    assert "DJANGO_ALLOWED_HOSTS must be set" in result.stderr
+
+
+def test_check_deploy_flags_the_plain_http_trial():
+    """The trial is not a deployment: `check --deploy` says what it lacks."""
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy"],
+        cwd=ROOT,
+        env=server_env(
+            DJANGO_DEBUG="0",
+            DJANGO_SECRET_KEY=SECRET,
+            DJANGO_ALLOWED_HOSTS="127.0.0.1",
+            DJANGO_HTTPS="0",
+        ),
+        capture_output=True,
+        text=True,
+    )
+    for warning in ("security.W004", "security.W008", "security.W012", "security.W016"):
+        assert warning in result.stderr + result.stdout
