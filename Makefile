@@ -32,10 +32,18 @@ migrate: install
 run: migrate
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
-## Production-like: collectstatic + ServeStatic + daphne. Set DJANGO_DEBUG=0 and a secret.
-serve: migrate
-	$(PY) manage.py collectstatic --noinput -v0
-	$(BIN)/daphne -b $(HOST) -p $(PORT) site_config.asgi:application
+## Local trial of the production settings (docs/deploy.md): debug off, collectstatic +
+## ServeStatic + daphne, on plain HTTP at http://127.0.0.1:8000 (DJANGO_HTTPS=0: no
+## HTTPS redirect, no Secure cookies). A throwaway secret unless DJANGO_SECRET_KEY is set.
+## Behind a TLS proxy, run daphne as docs/deploy.md says instead.
+serve: install
+	@export DJANGO_DEBUG=0 DJANGO_HTTPS=0 \
+		DJANGO_ALLOWED_HOSTS="$${DJANGO_ALLOWED_HOSTS:-127.0.0.1,localhost}" \
+		DJANGO_SECRET_KEY="$${DJANGO_SECRET_KEY:-$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(50))')}" \
+	&& $(PY) manage.py migrate --noinput \
+	&& $(PY) manage.py collectstatic --noinput -v0 \
+	&& echo "Production settings on plain HTTP: http://$(HOST):$(PORT)/ (Ctrl-C stops)" \
+	&& exec $(BIN)/daphne -b $(HOST) -p $(PORT) site_config.asgi:application
 
 ## The whole suite: unit, consumer, live daphne, browser and service tests.
 test: install-dev

@@ -256,6 +256,30 @@ def recv_until(
             return message
 
 
+def websocket_handshake_status(
+    port: int,
+    host_header: str,
+    origin: str,
+    *,
+    path: str = "/ws/echo/",
+    ssl_context: ssl.SSLContext | None = None,
+) -> str:
+    """The status line a WebSocket handshake with exactly this Host header gets,
+    e.g. "HTTP/1.1 403 Access denied" (a client library would send its own Host)."""
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as raw:
+        sock = (
+            ssl_context.wrap_socket(raw, server_hostname="127.0.0.1")
+            if ssl_context
+            else raw
+        )
+        sock.sendall(
+            f"GET {path} HTTP/1.1\r\nHost: {host_header}\r\nUpgrade: websocket\r\n"
+            "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+            f"Sec-WebSocket-Version: 13\r\nOrigin: {origin}\r\n\r\n".encode()
+        )
+        return sock.recv(4096).split(b"\r\n", 1)[0].decode()
+
+
 def csrf_token_from(html: str) -> str:
     match = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html)
     assert match, "no CSRF token in the page"

@@ -3,14 +3,13 @@ docs/deploy.md §1 (`make serve`: debug off, plain HTTP) works on a live daphne.
 
 import logging
 import re
-import socket
 import sys
 
 import pytest
 from django.test import Client
 
 from site_config.hosts import WithoutTraceback
-from tests.support import LiveClient, manage, server_env
+from tests.support import LiveClient, manage, server_env, websocket_handshake_status
 
 SECRET = "x" * 20 + "-a-long-random-production-secret-0123456789"
 
@@ -39,18 +38,6 @@ def test_without_traceback_keeps_the_message_only():
     assert WithoutTraceback().filter(record) is True
     line = logging.Formatter().format(record)
     assert line == "Invalid HTTP_HOST header: 'evil.example'."
-
-
-def handshake_status(port: int, host: str, origin: str) -> str:
-    """The status line a WebSocket handshake with this exact Host header gets (a
-    client library would add its own Host)."""
-    with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
-        sock.sendall(
-            f"GET /ws/echo/ HTTP/1.1\r\nHost: {host}\r\nUpgrade: websocket\r\n"
-            "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
-            f"Sec-WebSocket-Version: 13\r\nOrigin: {origin}\r\n\r\n".encode()
-        )
-        return sock.recv(4096).split(b"\r\n", 1)[0].decode()
 
 
 def test_the_local_trial_serves_production_settings_on_plain_http(
@@ -89,8 +76,12 @@ def test_the_local_trial_serves_production_settings_on_plain_http(
 
     bad = ann.get("/", headers={"Host": "evil.example"})
     assert bad.status == 400 and "400 · Bad request" in bad.text
-    assert " 403 " in handshake_status(server.port, "evil.example", server.url)
-    good = handshake_status(server.port, f"127.0.0.1:{server.port}", server.url)
+    assert " 403 " in websocket_handshake_status(
+        server.port, "evil.example", server.url
+    )
+    good = websocket_handshake_status(
+        server.port, f"127.0.0.1:{server.port}", server.url
+    )
     assert " 101 " in good
 
     log = server.log()
