@@ -124,6 +124,18 @@ def guide_nginx_config() -> str:
     return block.removeprefix("```nginx").removesuffix("```")
 
 
+def guide_daphne_options() -> tuple[str, ...]:
+    """The daphne options of the guide's systemd unit (`--proxy-headers`)."""
+    found = re.search(
+        r"^ExecStart=\S+/daphne -b 127\.0\.0\.1 -p %i (.*) "
+        r"site_config\.asgi:application$",
+        GUIDE.read_text(),
+        re.MULTILINE,
+    )
+    assert found, "docs/deploy.md's systemd unit no longer starts daphne as expected"
+    return tuple(found.group(1).split())
+
+
 def substitute(config: str, replacements: dict[str, str]) -> str:
     """Swap the guide's ports and paths for this test's; each must be in the guide,
     so that a change there cannot silently leave the test on another setup."""
@@ -257,12 +269,14 @@ def test_the_guide_runs_the_site_behind_nginx(
     assert check.returncode == 0, check.stdout + check.stderr
     manage("migrate", "--noinput", env=env)
     manage("collectstatic", "--noinput", env=env)
+    daphne_options = guide_daphne_options()
+    assert "--proxy-headers" in daphne_options
     log_dir = tmp_path / "logs"
     log_dir.mkdir()
     with ExitStack() as stack:
         servers: list[DaphneServer] = []
         for _ in range(2):
-            server = DaphneServer(env=env, options=("--proxy-headers",))
+            server = DaphneServer(env=env, options=daphne_options)
             stack.callback(server.stop)
             servers.append(server.start(log_dir))
         nginx = start_nginx(tmp_path, servers, static_root, certificate)
