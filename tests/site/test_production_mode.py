@@ -88,3 +88,23 @@ def test_the_local_trial_serves_production_settings_on_plain_http(
     assert "Invalid HTTP_HOST header: 'evil.example'" in log
     assert "WebSocket refused: Invalid HTTP_HOST header: 'evil.example'" in log
     assert "Traceback" not in log
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize(
+    ("host", "accepted"),
+    [(b"evil.example", False), (b"localhost:8000", True), (None, True)],
+)
+async def test_a_socket_handshake_is_checked_against_allowed_hosts(host, accepted):
+    """A missing Host passes: only in-process clients lack one (Origin still holds)."""
+    from channels.testing import WebsocketCommunicator
+
+    from site_config.asgi import application
+
+    headers = [(b"origin", b"http://localhost")]
+    if host is not None:
+        headers.append((b"host", host))
+    ws = WebsocketCommunicator(application, "/ws/echo/", headers=headers)
+    connected, _ = await ws.connect()
+    assert connected is accepted
+    await ws.disconnect()
