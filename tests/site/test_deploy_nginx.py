@@ -218,7 +218,12 @@ http {{
             raise RuntimeError(f"nginx exited:\n{error_log.read_text()}")
         return accepts_connections(https_port)
 
-    wait_until(listening, "nginx did not start")
+    try:
+        wait_until(listening, "nginx did not start")
+    except BaseException:
+        process.terminate()
+        process.wait(timeout=10)
+        raise
     return nginx
 
 
