@@ -8,6 +8,7 @@ from django.contrib.auth import views as auth_views
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.decorators import method_decorator
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods
 
@@ -18,6 +19,16 @@ from site_config.visitors.identity import (
     guest_name_release,
     identity_from_request,
     session_rekey,
+)
+from site_config.visitors.ratelimits import (
+    LOGIN_IP,
+    LOGIN_USERNAME,
+    NAME_CLAIM,
+    SIGNUP_IP,
+    limit_hit,
+    limit_reached,
+    rate_limited,
+    too_many_requests,
 )
 
 
@@ -32,6 +43,7 @@ def safe_next(request: HttpRequest, candidate: str | None, default: str = "/") -
 
 
 @require_http_methods(["GET", "POST"])
+@rate_limited(NAME_CLAIM)
 def choose_name(request: HttpRequest) -> HttpResponse:
     """Pick a guest display name (PRG); account holders use their username."""
     identity = identity_from_request(request)
@@ -62,6 +74,7 @@ def choose_name(request: HttpRequest) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
+@rate_limited(SIGNUP_IP)
 def sign_up(request: HttpRequest) -> HttpResponse:
     identity = identity_from_request(request)
     if request.method == "POST":
@@ -77,8 +90,24 @@ def sign_up(request: HttpRequest) -> HttpResponse:
     return render(request, "registration/signup.html", {"form": form})
 
 
+@method_decorator(rate_limited(LOGIN_IP), name="post")
 class LoginView(auth_views.LoginView):
-    """Django's login, keeping the visitor's seats and wallet across the new key."""
+    """Django's login, keeping the visitor's seats and wallet across the new key.
+
+    Besides the per-address limit, failed attempts count per username, so a
+    password cannot be guessed from many addresses either; once an account's
+    failures are used up, even the right password waits for the window to end.
+    """
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        retry_after = limit_reached(request, LOGIN_USERNAME)
+        if retry_after is not None:
+            return too_many_requests(request, retry_after)
+        return super().post(request, *args, **kwargs)
+
+    def form_invalid(self, form: Any) -> HttpResponse:
+        limit_hit(self.request, LOGIN_USERNAME)
+        return super().form_invalid(form)
 
     def form_valid(self, form: Any) -> HttpResponse:
         old_key = self.request.session.session_key
