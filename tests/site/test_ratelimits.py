@@ -7,7 +7,10 @@ one django-ratelimit reads (`time.time`), never by sleeping.
 
 from __future__ import annotations
 
+import json
 import time
+import urllib.error
+import urllib.request
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -301,3 +304,32 @@ def test_client_ip(settings, rf, meta, proxies, expected) -> None:
     request = rf.get("/")
     request.META.update(meta)
     assert ratelimits.client_ip(request) == expected
+
+
+# --- a real server ----------------------------------------------------------------
+
+
+def test_a_live_server_answers_json_429_with_retry_after(daphne_factory) -> None:
+    """End to end under daphne, configured from the environment as operators do."""
+    server = daphne_factory(
+        PARLOUR_RATE_LIMITS_ENABLED="1",
+        PARLOUR_RATE_LIMITS='{"api_session_create": "2/h"}',
+    )
+
+    def open_session() -> tuple[int, dict[str, str], bytes]:
+        request = urllib.request.Request(
+            f"{server.url}/roulette/api/sessions/", data=b"{}", method="POST"
+        )
+        request.add_header("Content-Type", "application/json")
+        try:
+            with urllib.request.urlopen(request, timeout=10) as response:
+                return response.status, dict(response.headers), response.read()
+        except urllib.error.HTTPError as refused:
+            return refused.code, dict(refused.headers), refused.read()
+
+    answers = [open_session() for _ in range(3)]
+    assert [status for status, _, _ in answers] == [201, 201, 429]
+    _, headers, body = answers[-1]
+    assert 0 < int(headers["Retry-After"]) <= 3600
+    assert json.loads(body)["error"].startswith("too many requests")
+    assert "Traceback" not in server.log()

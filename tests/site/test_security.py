@@ -3,6 +3,9 @@ every form the site renders (found by reading the pages, not from a list)."""
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
 from html.parser import HTMLParser
 from typing import Any
 from urllib.parse import urljoin, urlsplit
@@ -11,6 +14,7 @@ import pytest
 from django.test import Client
 
 from site_config.settings import websocket_sources
+from tests.support import ROOT, server_env
 
 pytestmark = pytest.mark.django_db
 
@@ -150,3 +154,27 @@ def test_session_and_csrf_cookies_are_http_only_and_same_site(client: Client):
     assert session["samesite"] == "Lax"
     csrf = client.get("/name/").cookies["csrftoken"]
     assert csrf["samesite"] == "Lax"
+
+
+def test_in_production_sockets_are_allowed_over_wss_only():
+    """DEBUG off behind HTTPS: the policy names wss:// for the site's hosts."""
+    probe = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import django, json; django.setup(); from django.conf import settings; "
+            "print(json.dumps(settings.CONTENT_SECURITY_POLICY['DIRECTIVES']))",
+        ],
+        cwd=ROOT,
+        env=server_env(
+            DJANGO_SETTINGS_MODULE="site_config.settings",
+            DJANGO_DEBUG="0",
+            DJANGO_SECRET_KEY="x" * 50,
+            DJANGO_ALLOWED_HOSTS="parlour.example",
+        ),
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    directives = json.loads(probe.stdout)
+    assert directives["connect-src"] == ["'self'", "wss://parlour.example:*"]
