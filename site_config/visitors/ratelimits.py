@@ -201,3 +201,42 @@ def rate_limited(
         return cast(View, wrapper)
 
     return decorate
+
+
+def login_guarded(view: View) -> View:
+    """Limits for a view that checks passwords (the site's login, the admin's).
+
+    Every POST counts against the address. Failed attempts also count against
+    the username tried (`count_failed_login`), so a password cannot be guessed
+    from many addresses either: once a username's failures are used up, even
+    the right password waits for the window to end.
+    """
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        if request.method == "POST":
+            waits = [
+                limit_hit(request, LOGIN_IP),
+                limit_reached(request, LOGIN_USERNAME),
+            ]
+            over = [wait for wait in waits if wait is not None]
+            if over:
+                return too_many_requests(request, max(over))
+        return view(request, *args, **kwargs)
+
+    return cast(View, wrapper)
+
+
+def count_failed_login(
+    sender: Any,
+    credentials: dict[str, Any],
+    request: HttpRequest | None = None,
+    **kwargs: Any,
+) -> None:
+    """Receiver of Django's `user_login_failed`: one failure for the username.
+
+    `authenticate()` sends it for every failed check, whichever login form
+    called it; without a request (a shell, a script) there is nothing to count.
+    """
+    if request is not None:
+        limit_hit(request, LOGIN_USERNAME)

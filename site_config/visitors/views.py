@@ -21,14 +21,10 @@ from site_config.visitors.identity import (
     session_rekey,
 )
 from site_config.visitors.ratelimits import (
-    LOGIN_IP,
-    LOGIN_USERNAME,
     NAME_CLAIM,
     SIGNUP_IP,
-    limit_hit,
-    limit_reached,
+    login_guarded,
     rate_limited,
-    too_many_requests,
 )
 
 
@@ -90,24 +86,9 @@ def sign_up(request: HttpRequest) -> HttpResponse:
     return render(request, "registration/signup.html", {"form": form})
 
 
-@method_decorator(rate_limited(LOGIN_IP), name="post")
+@method_decorator(login_guarded, name="post")
 class LoginView(auth_views.LoginView):
-    """Django's login, keeping the visitor's seats and wallet across the new key.
-
-    Besides the per-address limit, failed attempts count per username, so a
-    password cannot be guessed from many addresses either; once an account's
-    failures are used up, even the right password waits for the window to end.
-    """
-
-    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        retry_after = limit_reached(request, LOGIN_USERNAME)
-        if retry_after is not None:
-            return too_many_requests(request, retry_after)
-        return super().post(request, *args, **kwargs)
-
-    def form_invalid(self, form: Any) -> HttpResponse:
-        limit_hit(self.request, LOGIN_USERNAME)
-        return super().form_invalid(form)
+    """Django's login, keeping the visitor's seats and wallet across the new key."""
 
     def form_valid(self, form: Any) -> HttpResponse:
         old_key = self.request.session.session_key

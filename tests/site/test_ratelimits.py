@@ -213,6 +213,29 @@ def test_sixty_wrong_passwords_then_the_right_one_is_refused_with_defaults(
     assert "_auth_user_id" not in client.session
 
 
+def test_the_admin_login_has_the_same_limits(victim: Any) -> None:
+    victim.is_staff = True
+    victim.save()
+    for n in range(ALLOWED):
+        refused = visitor(f"203.0.113.{n}").post(
+            "/admin/login/", {"username": "victim", "password": "guess"}
+        )
+        assert refused.status_code == 200  # the form again, with its error
+    locked = visitor("203.0.113.100").post(
+        "/admin/login/", {"username": "victim", "password": "right horse 42"}
+    )
+    assert_429(locked, ENDPOINTS["login"])
+    # The address limit as well, and a GET of the form is never counted.
+    client = visitor("192.0.2.120")
+    for n in range(ALLOWED):
+        client.post("/admin/login/", {"username": f"u{n}", "password": "x"})
+    assert (
+        client.post("/admin/login/", {"username": "v", "password": "x"}).status_code
+        == 429
+    )
+    assert client.get("/admin/login/").status_code == 200
+
+
 def test_successful_logins_do_not_use_up_the_username_limit(
     settings: Any, victim: Any
 ) -> None:
