@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import dj_database_url
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -319,38 +320,37 @@ def websocket_sources(hosts: list[str], *, plain: bool) -> list[str]:
 
     CSP Level 3 lets 'self' cover same-origin sockets, but older browsers need
     them named; wss only once the site is served over HTTPS (DEBUG off with the
-    SSL redirect on). A wildcard host cannot be named: 'self' alone covers it.
+    SSL redirect on). A wildcard host, or an IPv6 literal (which CSP source
+    syntax cannot express), is left to 'self'.
     """
-    sources = []
-    schemes = ("ws", "wss") if plain else ("wss",)
+    names = []
     for host in hosts:
-        if host == "*" or not host:
+        if host in {"", "*"} or host.startswith("["):
             continue
-        name = f"*{host}" if host.startswith(".") else host
-        sources += [f"{scheme}://{name}:*" for scheme in schemes]
-    return sources
+        # Django's ".example.com" is the domain and its subdomains.
+        names += [host[1:], f"*{host}"] if host.startswith(".") else [host]
+    schemes = ("ws", "wss") if plain else ("wss",)
+    return [f"{scheme}://{name}:*" for name in names for scheme in schemes]
 
 
-CSP_SELF = "'self'"
-CSP_NONE = "'none'"
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
-        "default-src": [CSP_SELF],
-        "script-src": [CSP_SELF],
-        "style-src": [CSP_SELF],
-        "img-src": [CSP_SELF],
-        "font-src": [CSP_SELF],
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF],
+        "font-src": [SELF],
         "connect-src": [
-            CSP_SELF,
+            SELF,
             *websocket_sources(
                 ALLOWED_HOSTS,
                 plain=DEBUG or not env_bool("DJANGO_SECURE_SSL_REDIRECT", True),
             ),
         ],
-        "object-src": [CSP_NONE],
-        "base-uri": [CSP_NONE],
-        "form-action": [CSP_SELF],
-        "frame-ancestors": [CSP_NONE],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
     },
 }
 INSTALLED_APPS.append("csp")

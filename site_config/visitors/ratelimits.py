@@ -85,7 +85,9 @@ def _is_ip(value: str) -> bool:
 
 
 def posted_username(group: str, request: HttpRequest) -> str:
-    """The username a login form names, case-folded: one counter per account."""
+    """The username a login form names, case-folded: one counter per account.
+
+    (A django-ratelimit key function: it is given the group, unused here.)"""
     return request.POST.get("username", "").strip().casefold()
 
 

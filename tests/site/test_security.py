@@ -53,9 +53,10 @@ def test_the_policy_allows_only_the_site_itself(client: Client):
 
 
 def test_websocket_sources_name_the_allowed_hosts():
-    hosts = ["parlour.example", ".games.example", "*"]
+    hosts = ["parlour.example", ".games.example", "*", "[::1]"]
     assert websocket_sources(hosts, plain=False) == [
         "wss://parlour.example:*",
+        "wss://games.example:*",
         "wss://*.games.example:*",
     ]
     assert websocket_sources(["127.0.0.1"], plain=True) == [
