@@ -101,8 +101,9 @@ stop() { # pid...
 }
 
 # Parlour exactly as deployed (DEBUG off, static files collected), plus the chat's
-# flood limit raised for load generators and a Redis key prefix of its own (both
-# read from the environment by settings.py).
+# flood limit raised and the rate limits off for load generators (hundreds of
+# visitors naming themselves and creating games from one address), and a Redis
+# key prefix of its own (all read from the environment by settings.py).
 PARLOUR_ENV=(
     env -u DATABASE_URL -u REDIS_URL -u PARLOUR_CHANNEL_LAYER
     DJANGO_DEBUG=0
@@ -111,6 +112,7 @@ PARLOUR_ENV=(
     DJANGO_SECURE_SSL_REDIRECT=0
     PARLOUR_SQLITE_PATH="$OUT/parlour.sqlite3"
     CHAT_FLOOD_COUNT=100000
+    PARLOUR_RATE_LIMITS_ENABLED=0
     PARLOUR_CHANNEL_PREFIX="bench$STAMP"
     PYTHONUNBUFFERED=1
 )

@@ -20,9 +20,11 @@ from chat import conf, selectors, services
 from chat.forms import MessageForm, RoomForm
 from chat.models import Room
 from site_config.visitors.identity import identity_from_request, name_required
+from site_config.visitors.ratelimits import ROOM_CREATE, rate_limited
 
 
 @require_http_methods(["GET", "POST"])
+@rate_limited(ROOM_CREATE)
 def rooms(request: HttpRequest) -> HttpResponse:
     """Open rooms with live head counts, and the create-room form (PRG)."""
     identity = identity_from_request(request)

@@ -31,6 +31,7 @@ from chess.game_state import (
 from chess.models import Game, Status
 from chess.selectors import game_fens, game_get, lobby_games
 from site_config.visitors.identity import identity_from_request, name_required
+from site_config.visitors.ratelimits import GAME_CREATE, rate_limited
 
 COMMAND_SERVICES = {
     "resign": services.game_resign,
@@ -54,6 +55,7 @@ def _game_or_404(public_id: str) -> Game:
 
 
 @require_http_methods(["GET", "POST"])
+@rate_limited(GAME_CREATE)
 def lobby(request: HttpRequest) -> HttpResponse:
     """The lobby; POST creates a game (a display name is needed) and redirects to it."""
     if request.method == "POST":

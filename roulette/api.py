@@ -17,6 +17,7 @@ from django.views.decorators.csrf import csrf_exempt
 
 from roulette import conf, rules, selectors, services
 from roulette.models import Bet, Spin, Wallet
+from site_config.visitors.ratelimits import API_SESSION_CREATE, rate_limited
 
 MAX_BODY_BYTES = 8 * 1024
 
@@ -207,6 +208,7 @@ def index(request: HttpRequest) -> HttpResponse:
 
 
 @endpoint("POST")
+@rate_limited(API_SESSION_CREATE, as_json=True)
 def sessions(request: HttpRequest) -> HttpResponse:
     """Open a betting session: ``{"wheel": "american"|"european", "bankroll": int}``."""
     body = _body(request, {"wheel", "bankroll"})

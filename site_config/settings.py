@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import dj_database_url
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -336,3 +337,68 @@ for _name in NUMERIC_TUNABLES:
 if os.environ.get("ROULETTE_LIMITS"):
     # e.g. ROULETTE_LIMITS='{"inside_max": 200, "outside_max": 1000}'
     ROULETTE_LIMITS = json.loads(os.environ["ROULETTE_LIMITS"])
+
+# --- Content-Security-Policy and rate limits --------------------------------------
+# django-csp sends the policy on every response. No inline script or style is
+# allowed anywhere (style attributes included): the pages use the one stylesheet
+# and the per-app modules only, and so does the admin.
+
+
+def websocket_sources(hosts: list[str], *, plain: bool) -> list[str]:
+    """ws(s) sources for the sockets of `hosts`, on any port.
+
+    CSP Level 3 lets 'self' cover same-origin sockets, but older browsers need
+    them named; wss only once the site is served over HTTPS (DEBUG off with the
+    SSL redirect on). A wildcard host, or an IPv6 literal (which CSP source
+    syntax cannot express), is left to 'self'.
+    """
+    names = []
+    for host in hosts:
+        if host in {"", "*"} or host.startswith("["):
+            continue
+        # Django's ".example.com" is the domain and its subdomains.
+        names += [host[1:], f"*{host}"] if host.startswith(".") else [host]
+    schemes = ("ws", "wss") if plain else ("wss",)
+    return [f"{scheme}://{name}:*" for name in names for scheme in schemes]
+
+
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF],
+        "font-src": [SELF],
+        "connect-src": [
+            SELF,
+            *websocket_sources(
+                ALLOWED_HOSTS,
+                plain=DEBUG or not env_bool("DJANGO_SECURE_SSL_REDIRECT", True),
+            ),
+        ],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
+}
+INSTALLED_APPS.append("csp")
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1,
+    "csp.middleware.CSPMiddleware",
+)
+
+# Rate limits (site_config/visitors/ratelimits.py, docs/security.md): counted in
+# the default cache. PARLOUR_RATE_LIMITS overrides named limits with JSON, e.g.
+# '{"login_ip": "60/5m", "api_session_create": null}' (null turns one off).
+# PARLOUR_RATE_LIMITS_ENABLED=0 turns them all off (django-ratelimit's switch).
+RATELIMIT_ENABLE = env_bool("PARLOUR_RATE_LIMITS_ENABLED", True)
+PARLOUR_RATE_LIMITS: dict[str, str | None] = json.loads(
+    os.environ.get("PARLOUR_RATE_LIMITS") or "{}"
+)
+# How many proxies in front of daphne append to X-Forwarded-For (nginx with
+# $proxy_add_x_forwarded_for counts as one). 0 trusts REMOTE_ADDR only.
+PARLOUR_TRUSTED_PROXY_COUNT = int(os.environ.get("PARLOUR_TRUSTED_PROXY_COUNT") or 0)
+RATELIMIT_IP_META_KEY = "site_config.visitors.ratelimits.client_ip"
+# A cache that answers "nothing" instead of raising also lets requests through.
+RATELIMIT_FAIL_OPEN = True

@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from site_config import home
+from site_config.visitors.ratelimits import login_guarded
 
 urlpatterns = [
     path("", home.home, name="home"),
@@ -13,6 +14,8 @@ urlpatterns = [
     path("chat/", include("chat.urls")),
     path("roulette/", include("roulette.urls")),
     path("chess/", include("chess.urls")),
+    # The admin's login checks passwords too: the same limits as the site's.
+    path("admin/login/", login_guarded(admin.site.login)),
     path("admin/", admin.site.urls),
 ]
 

@@ -42,6 +42,9 @@ def server_env(**overrides: str | None) -> dict[str, str]:
         DJANGO_DEBUG="1",
         DJANGO_ALLOWED_HOSTS="127.0.0.1,localhost",
         PYTHONUNBUFFERED="1",
+        # A test session's live servers see every visitor come from 127.0.0.1;
+        # the rate-limit tests turn the limits back on for their own server.
+        PARLOUR_RATE_LIMITS_ENABLED="0",
     )
     for key, value in overrides.items():
         if value is None:

@@ -159,11 +159,12 @@ def layout_markup(wheel: str) -> LayoutMarkup:
         b.add(mark_safe("</div>\n"))
     for row, cells in enumerate(lay.rows, start=1):
         for col, cell in enumerate(cells, start=1):
-            opening = '<div class="rl-cell rl-c{}{}" style="grid-row: {}">'
+            # The row is a class, not a style attribute: the CSP allows no inline style.
+            opening = '<div class="rl-cell rl-c{} rl-row-{}{}">'
             b.win_cell(
                 str(cell.number),
-                format_html(opening, col, "", row + 1),
-                format_html(opening, col, " rl-win", row + 1),
+                format_html(opening, col, row + 1, ""),
+                format_html(opening, col, row + 1, " rl-win"),
             )
             b.button(cell.straight, f"rl-num rl-{cell.colour}", cell.number, row, col)
             for edge, css in (

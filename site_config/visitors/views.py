@@ -8,6 +8,7 @@ from django.contrib.auth import views as auth_views
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.decorators import method_decorator
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods
 
@@ -18,6 +19,12 @@ from site_config.visitors.identity import (
     guest_name_release,
     identity_from_request,
     session_rekey,
+)
+from site_config.visitors.ratelimits import (
+    NAME_CLAIM,
+    SIGNUP_IP,
+    login_guarded,
+    rate_limited,
 )
 
 
@@ -32,6 +39,7 @@ def safe_next(request: HttpRequest, candidate: str | None, default: str = "/") -
 
 
 @require_http_methods(["GET", "POST"])
+@rate_limited(NAME_CLAIM)
 def choose_name(request: HttpRequest) -> HttpResponse:
     """Pick a guest display name (PRG); account holders use their username."""
     identity = identity_from_request(request)
@@ -62,6 +70,7 @@ def choose_name(request: HttpRequest) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
+@rate_limited(SIGNUP_IP)
 def sign_up(request: HttpRequest) -> HttpResponse:
     identity = identity_from_request(request)
     if request.method == "POST":
@@ -77,6 +86,7 @@ def sign_up(request: HttpRequest) -> HttpResponse:
     return render(request, "registration/signup.html", {"form": form})
 
 
+@method_decorator(login_guarded, name="post")
 class LoginView(auth_views.LoginView):
     """Django's login, keeping the visitor's seats and wallet across the new key."""
 

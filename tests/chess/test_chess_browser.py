@@ -61,7 +61,7 @@ def test_two_browsers_play_a_full_game_live(daphne_server, new_page):
     wait_live(bob)
     # Ann's page learns about the opponent without a reload.
     ann.wait_for_function(
-        "document.getElementById('name-b').textContent === 'Bob Board'"
+        "() => document.getElementById('name-b').textContent === 'Bob Board'"
     )
     ann.wait_for_selector("#online-b[data-online='true']")
     assert bob.locator("#board").get_attribute("class").endswith("flipped")
@@ -69,7 +69,9 @@ def test_two_browsers_play_a_full_game_live(daphne_server, new_page):
     cy = new_page()
     cy.goto(game_url)
     wait_live(cy)
-    ann.wait_for_function("document.getElementById('spectators').textContent === '1'")
+    ann.wait_for_function(
+        "() => document.getElementById('spectators').textContent === '1'"
+    )
 
     # Legal-move dots come from the server's list.
     ann.locator("#board [data-sq='e2']").click()
@@ -84,7 +86,8 @@ def test_two_browsers_play_a_full_game_live(daphne_server, new_page):
 
     for page in (ann, bob, cy):
         page.wait_for_function(
-            "document.getElementById('status-line').textContent.includes('Checkmate')"
+            "() => document.getElementById('status-line')"
+            ".textContent.includes('Checkmate')"
         )
         moves = page.locator("#move-list").inner_text()
         assert "exd6" in moves and "cxb8=Q" in moves and "O-O" in moves
@@ -127,7 +130,7 @@ def test_draw_by_agreement_then_rematch_then_resignation(daphne_server, new_page
     wait_live(ann)
     wait_live(bob)
     ann.wait_for_function(
-        "document.getElementById('name-b').textContent === 'Bob Draw'"
+        "() => document.getElementById('name-b').textContent === 'Bob Draw'"
     )
 
     play(ann, "e2e4")
@@ -171,14 +174,16 @@ def test_timed_game_clocks_count_down_and_flag(daphne_server, new_page):
     bob.wait_for_selector("text=You play Black.")
     wait_live(ann)
     wait_live(bob)
-    ann.wait_for_function("document.getElementById('name-b').textContent !== ''")
+    ann.wait_for_function("() => document.getElementById('name-b').textContent !== ''")
     play(ann, "e2e4")
     wait_plies(bob, 1)
     play(bob, "e7e5")
     wait_plies(ann, 2)
     # White's clock runs now (both sides have moved) and counts down on its own.
     ann.wait_for_selector("#clock-w[data-running='true']")
-    ann.wait_for_function("document.getElementById('clock-w').textContent === '0:58'")
+    ann.wait_for_function(
+        "() => document.getElementById('clock-w').textContent === '0:58'"
+    )
     assert bob.locator("#clock-b").inner_text() == "1:00"
 
     # Leave White two seconds (in the live server's database) and reload: the

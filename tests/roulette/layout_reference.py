@@ -65,7 +65,7 @@ REFERENCE = """{% load layout_reference %}
         {% endfor %}
         {% for cells in layout.rows %}
           {% for cell in cells %}
-            <div class="rl-cell rl-c{{ forloop.counter }}{% win_mark cell.number %}" style="grid-row: {{ forloop.parentloop.counter|add:1 }}">
+            <div class="rl-cell rl-c{{ forloop.counter }} rl-row-{{ forloop.parentloop.counter|add:1 }}{% win_mark cell.number %}">
               {% spot_button cell.straight "rl-num rl-"|add:cell.colour cell.number forloop.parentloop.counter forloop.counter %}
               {% if cell.right %}{% spot_button cell.right "rl-edge rl-right" %}{% endif %}
               {% if cell.below %}{% spot_button cell.below "rl-edge rl-below" %}{% endif %}

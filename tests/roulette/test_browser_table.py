@@ -91,6 +91,6 @@ def test_keyboard_and_scroll_position(daphne_server, new_page):
     assert before > 0
     with page.expect_navigation():
         column.click()
-    page.wait_for_function("window.scrollY > 0")
+    page.wait_for_function("() => window.scrollY > 0")
     assert abs(page.evaluate("window.scrollY") - before) < 5
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
