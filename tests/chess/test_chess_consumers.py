@@ -259,7 +259,7 @@ async def test_lobby_socket_announces_versions_and_the_lists_follow(
     first = await receive_type(lobby, "lobby")  # on connect: the current version
     assert first == {"type": "lobby", "version": first["version"]}
     game = await database_sync_to_async(services.game_create)(
-        session_key="k", name="Dora", colour="white"
+        visitor_id="k", name="Dora", colour="white"
     )
     message = await receive_type(lobby, "lobby")
     assert message["version"] == first["version"] + 1
