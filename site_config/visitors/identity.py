@@ -27,7 +27,7 @@ from functools import wraps
 from typing import Any
 from urllib.parse import urlencode
 
-from asgiref.sync import sync_to_async
+from channels.db import database_sync_to_async
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
@@ -102,12 +102,16 @@ def account_visitor_link(session: Any, user: Any) -> None:
         account = AccountVisitor.objects.filter(user_id=user.pk).first()
         if account is None:
             account = _account_visitor_create(user, own or new_visitor_id())
-        if own:
-            Guest.objects.filter(visitor_id=own).delete()
+        guest_name_release(visitor_id=own)
     if own and own != account.visitor_id:
         session[GUEST_VISITOR_ID_KEY] = own
     session[VISITOR_ID_KEY] = account.visitor_id
-    session[VISITOR_USER_KEY] = user.pk
+    session[VISITOR_USER_KEY] = _user_key(user)
+
+
+def _user_key(user: Any) -> str:
+    # As Django keeps the user in the session: a string, whatever the pk type.
+    return str(user.pk)
 
 
 def _account_visitor_create(user: Any, visitor_id: str) -> AccountVisitor:
@@ -135,7 +139,7 @@ def identity_from_request(request: HttpRequest) -> Identity:
     session = request.session
     user = _signed_in_user(getattr(request, "user", None))
     if user is not None:
-        if session.get(VISITOR_USER_KEY) != user.pk:
+        if session.get(VISITOR_USER_KEY) != _user_key(user):
             account_visitor_link(session, user)
         identity = Identity(_session_visitor_ids(session), user.get_username(), user.pk)
     else:
@@ -174,8 +178,8 @@ async def identity_from_scope(scope: dict[str, Any]) -> Identity:
     if session is None:
         return Identity((), None)
     if user is not None:
-        if await session.aget(VISITOR_USER_KEY) != user.pk:
-            await sync_to_async(_link_and_save)(session, user)
+        if await session.aget(VISITOR_USER_KEY) != _user_key(user):
+            await database_sync_to_async(_link_and_save)(session, user)
         return Identity(await _scope_visitor_ids(session), user.get_username(), user.pk)
     name = await session.aget(SESSION_NAME_KEY)
     return Identity(await _scope_visitor_ids(session), name)

@@ -57,5 +57,7 @@ class SessionVisitorIds:
         if not visitor_id:
             visitor_id = new_visitor_id()
             session[VISITOR_ID_KEY] = visitor_id
-            session.save()
+        # Saved even when the id was there: with `cached_db`, a cached copy
+        # written by an earlier, rolled-back run must reach the database too.
+        session.save()
         return str(visitor_id)

@@ -16,7 +16,6 @@ from site_config.visitors.identity import (
     SESSION_NAME_KEY,
     account_visitor_link,
     guest_name_claim,
-    guest_name_release,
     identity_from_request,
     visitor_from_request,
 )
@@ -91,6 +90,6 @@ class LoginView(auth_views.LoginView):
 
 
 class LogoutView(auth_views.LogoutView):
-    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        guest_name_release(visitor_id=identity_from_request(request).visitor_id)
-        return super().post(request, *args, **kwargs)
+    """Django's logout. The session is flushed: this browser is a new visitor from
+    now on, and the account keeps its visitor id and everything it holds. (Its
+    guest name was released when it signed in.)"""
