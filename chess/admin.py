@@ -39,12 +39,13 @@ class GameAdmin(admin.ModelAdmin):
     date_hierarchy = "created_at"
     inlines = [MoveInline]
     actions = ["abort_games"]
+    # Who holds a seat is nobody's business, staff's included (and is useless
+    # without that visitor's session cookie anyway).
+    exclude = ("white_visitor", "black_visitor")
     # Game state changes only through services (locked, versioned, broadcast).
     readonly_fields = (
         "public_id",
-        "white_session",
         "white_name",
-        "black_session",
         "black_name",
         "colour_choice",
         "status",

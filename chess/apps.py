@@ -11,8 +11,6 @@ class ChessConfig(AppConfig):
         from chess import services
         from chess.models import GAME_GROUP_PREFIX
         from site_config.realtime.presence import listen
-        from site_config.visitors.identity import on_session_rekey
 
         # Game groups only; the lobby's sockets are not tracked.
         listen(GAME_GROUP_PREFIX, services.presence_changed)
-        on_session_rekey(services.seats_rekey)

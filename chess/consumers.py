@@ -37,7 +37,7 @@ class GameConsumer(HubConsumer):
 
     game_id: str
     group: str = ""
-    session_key: str | None = None
+    visitor_ids: tuple[str, ...] = ()
     colour: str | None = None
     # True from just before this socket's presence is recorded until disconnect()
     # has removed it (a failed record must be undone too).
@@ -66,14 +66,14 @@ class GameConsumer(HubConsumer):
         """Join the game's group, send the state to this socket (a due flag applied
         first), then record the presence."""
         identity = await identity_from_scope(self.scope)
-        self.session_key = identity.session_key
+        self.visitor_ids = identity.visitor_ids
         # Join before reading the state, so no change can fall between the two,
         # and hold what arrives meanwhile until the state is out (a state the
         # client receives twice is dropped by its version).
         self.hold_hub_events()
         await self.hub_join(self.group)
         view = await chess_db.run(
-            services.game_view, game_id=self.game_id, session_key=self.session_key
+            services.game_view, game_id=self.game_id, visitor_ids=self.visitor_ids
         )
         self.colour = view.colour
         flag_timers().arm(self.game_id, deadline_of(view.state))
@@ -85,7 +85,7 @@ class GameConsumer(HubConsumer):
             connection=self.channel_name,
             member=services.presence_member(
                 colour=self.colour,
-                session_key=self.session_key,
+                visitor_id=identity.visitor_id,
                 channel=self.channel_name,
             ),
         )
@@ -121,7 +121,7 @@ class GameConsumer(HubConsumer):
         refusal."""
         try:
             change = await chess_db.run(
-                call, game_id=self.game_id, session_key=self.session_key, **extra
+                call, game_id=self.game_id, visitor_ids=self.visitor_ids, **extra
             )
         except StaleMoveError as exc:
             # The client is behind (or repeated itself): refuse, then catch it up.

@@ -8,6 +8,7 @@ board and answer with the full state; `Move` rows are the durable, per-ply recor
 from __future__ import annotations
 
 import secrets
+from collections.abc import Collection
 
 from django.db import models
 from django.urls import reverse
@@ -70,14 +71,16 @@ class Result(models.TextChoices):
 
 
 class Game(models.Model):
-    """One game between two seats; a seat is a session key plus a display name."""
+    """One game between two seats; a seat is a visitor id plus a display name."""
 
     public_id = models.CharField(
         max_length=16, unique=True, default=new_public_id, editable=False
     )
-    white_session = models.CharField(max_length=40, blank=True, default="")
+    # Who holds each seat: a visitor id (site_config/visitors/identity.py), never
+    # shown to anyone; "" while the seat is free.
+    white_visitor = models.CharField(max_length=32, blank=True, default="")
     white_name = models.CharField(max_length=150, blank=True, default="")
-    black_session = models.CharField(max_length=40, blank=True, default="")
+    black_visitor = models.CharField(max_length=32, blank=True, default="")
     black_name = models.CharField(max_length=150, blank=True, default="")
     colour_choice = models.CharField(
         max_length=6,
@@ -196,13 +199,11 @@ class Game(models.Model):
     def is_over(self) -> bool:
         return self.status in (Status.FINISHED, Status.ABORTED)
 
-    def colour_of(self, session_key: str | None) -> str | None:
-        """The colour seated by `session_key`, or None for a spectator."""
-        if not session_key:
-            return None
-        if session_key == self.white_session:
+    def colour_of(self, visitor_ids: Collection[str]) -> str | None:
+        """The colour seated by one of `visitor_ids`, or None for a spectator."""
+        if self.white_visitor and self.white_visitor in visitor_ids:
             return Colour.WHITE
-        if session_key == self.black_session:
+        if self.black_visitor and self.black_visitor in visitor_ids:
             return Colour.BLACK
         return None
 

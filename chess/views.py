@@ -30,7 +30,11 @@ from chess.game_state import (
 )
 from chess.models import Game, Status
 from chess.selectors import game_fens, game_get, lobby_games
-from site_config.visitors.identity import identity_from_request, name_required
+from site_config.visitors.identity import (
+    identity_from_request,
+    name_required,
+    visitor_from_request,
+)
 from site_config.visitors.ratelimits import GAME_CREATE, rate_limited
 
 COMMAND_SERVICES = {
@@ -65,12 +69,13 @@ def lobby(request: HttpRequest) -> HttpResponse:
 
 @name_required  # back to the lobby (a GET) once the visitor has picked a name
 def _game_create(request: HttpRequest) -> HttpResponse:
-    identity = identity_from_request(request)
     form = GameCreateForm(request.POST)
     if not form.is_valid():
         return _lobby_page(request, form)
+    identity = visitor_from_request(request)
+    assert identity.visitor_id is not None
     game = services.game_create(
-        session_key=identity.session_key or "",
+        visitor_id=identity.visitor_id,
         name=identity.name or "",
         colour=form.cleaned_data["colour"],
         base_seconds=form.cleaned_data["base_seconds"],
@@ -149,7 +154,7 @@ def game_detail(request: HttpRequest, public_id: str) -> HttpResponse:
         raise Http404("No such game.") from None
     game = change.game if change is not None else _game_or_404(public_id)
     identity = identity_from_request(request)
-    colour = game.colour_of(identity.session_key)
+    colour = game.colour_of(identity.visitor_ids)
     board = board_of(game)
     state = state_payload(game, board)
     fens = game_fens(game)
@@ -190,11 +195,11 @@ def game_join(request: HttpRequest, public_id: str) -> HttpResponse:
     game = _game_or_404(public_id)
     if request.method != "POST":
         return redirect(game)
-    identity = identity_from_request(request)
+    identity = visitor_from_request(request)
     try:
         services.game_join(
             game_id=public_id,
-            session_key=identity.session_key or "",
+            visitor_ids=identity.visitor_ids,
             name=identity.name or "",
         )
     except services.GameError as exc:
@@ -220,13 +225,13 @@ def game_command(request: HttpRequest, public_id: str) -> HttpResponse:
         if command == "move":
             change = services.move_make(
                 game_id=public_id,
-                session_key=identity.session_key,
+                visitor_ids=identity.visitor_ids,
                 uci=form.cleaned_data["uci"],
                 ply=form.cleaned_data["ply"],
             )
         else:
             change = COMMAND_SERVICES[command](
-                game_id=public_id, session_key=identity.session_key
+                game_id=public_id, visitor_ids=identity.visitor_ids
             )
     except services.GameError as exc:
         messages.error(request, str(exc))
@@ -264,9 +269,9 @@ def game_state_json(request: HttpRequest, public_id: str) -> JsonResponse:
 
     A flag that fell due while nobody was connected is applied first.
     """
-    session_key = identity_from_request(request).session_key
+    visitor_ids = identity_from_request(request).visitor_ids
     try:
-        view = services.game_view(game_id=public_id, session_key=session_key)
+        view = services.game_view(game_id=public_id, visitor_ids=visitor_ids)
     except services.GameNotFound:
         raise Http404("No such game.") from None
     return JsonResponse({**view.state, "you": view.colour})
@@ -278,7 +283,7 @@ def _api_error(message: str, status: int, **extra: Any) -> JsonResponse:
 
 @require_POST
 def game_move_json(request: HttpRequest, public_id: str) -> JsonResponse:
-    """Bot API: make a move as the seated session, `{"uci": "e2e4", "ply": n}`.
+    """Bot API: make a move as the seated visitor, `{"uci": "e2e4", "ply": n}`.
 
     Authenticated by the session cookie and CSRF-protected like every POST (send
     the `csrftoken` cookie's value as `X-CSRFToken`). 200 with the new state; 400
@@ -288,7 +293,7 @@ def game_move_json(request: HttpRequest, public_id: str) -> JsonResponse:
     """
     if game_get(public_id) is None:
         return _api_error("No such game.", 404)
-    session_key = identity_from_request(request).session_key
+    visitor_ids = identity_from_request(request).visitor_ids
     try:
         body = json.loads(request.body)
     except (ValueError, RecursionError):
@@ -303,7 +308,7 @@ def game_move_json(request: HttpRequest, public_id: str) -> JsonResponse:
         return _api_error("Malformed move: ply must be an integer >= 0.", 400)
     try:
         change = services.move_make(
-            game_id=public_id, session_key=session_key, uci=uci, ply=ply
+            game_id=public_id, visitor_ids=visitor_ids, uci=uci, ply=ply
         )
     except services.GameNotFound:
         return _api_error("No such game.", 404)
@@ -313,7 +318,7 @@ def game_move_json(request: HttpRequest, public_id: str) -> JsonResponse:
         return _api_error(str(exc), 400, state=services.game_state(game_id=public_id))
     except services.GameError as exc:
         return _api_error(str(exc), 400)
-    state = {**change.state, "you": change.game.colour_of(session_key)}
+    state = {**change.state, "you": change.game.colour_of(visitor_ids)}
     if change.refused:
         return _api_error(change.refused, 400, state=state)
     return JsonResponse(state)

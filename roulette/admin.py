@@ -35,11 +35,10 @@ class WalletAdmin(admin.ModelAdmin):
         "resets",
         "updated_at",
     )
-    list_filter = ("wheel", ("session_key", admin.EmptyFieldListFilter))
-    search_fields = ("public_id", "session_key")
+    list_filter = ("wheel", ("visitor_id", admin.EmptyFieldListFilter))
+    search_fields = ("public_id",)
     readonly_fields = (
         "public_id",
-        "session_key",
         "round",
         "version",
         "resets",
@@ -48,18 +47,17 @@ class WalletAdmin(admin.ModelAdmin):
     )
     fields = (
         "public_id",
-        "session_key",
         "wheel",
         "bankroll",
         "chip",
-    ) + readonly_fields[2:]
+    ) + readonly_fields[1:]
     actions = ("reset_bankroll",)
     inlines = (OpenBetInline,)
     date_hierarchy = "created_at"
 
     @admin.display(description="Owner")
     def kind(self, obj: Wallet) -> str:
-        return "web" if obj.session_key else "API"
+        return "web" if obj.visitor_id else "API"
 
     @admin.action(description="Give back the starting bankroll (clears open bets)")
     def reset_bankroll(self, request: HttpRequest, queryset: QuerySet[Wallet]) -> None:
@@ -93,7 +91,7 @@ class BetAdmin(admin.ModelAdmin):
         "placed_at",
     )
     list_filter = ("status", "kind")
-    search_fields = ("spot", "wallet__public_id", "wallet__session_key")
+    search_fields = ("spot", "wallet__public_id")
     list_select_related = ("wallet",)
     readonly_fields = [f.name for f in Bet._meta.fields]
 

@@ -17,14 +17,14 @@ class WheelType(models.TextChoices):
 class Wallet(models.Model):
     """A betting session: bankroll, open round and wheel type.
 
-    Web visitors get one keyed by their session key; API clients create their own and
+    Web visitors get one keyed by their visitor id; API clients create their own and
     address it by ``public_id`` (unguessable, so it doubles as the bearer secret). Every
     write locks this row first, which serialises all play of one session.
     """
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    session_key = models.CharField(
-        max_length=40,
+    visitor_id = models.CharField(
+        max_length=32,
         unique=True,
         null=True,
         blank=True,
@@ -57,7 +57,7 @@ class Wallet(models.Model):
         ]
 
     def __str__(self) -> str:
-        owner = "web" if self.session_key else "api"
+        owner = "web" if self.visitor_id else "api"
         return f"{owner} session {str(self.public_id)[:8]} ({self.bankroll} chips)"
 
 

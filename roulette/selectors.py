@@ -163,12 +163,15 @@ class RecentSpin(NamedTuple):
 
 
 def table_state(*, wallet: Wallet) -> TableState:
+    """The table as `wallet` sees it (an unsaved wallet: a visitor yet to play)."""
     recent_rows = (
         Spin.objects.filter(wallet_id=wallet.pk)
         .order_by("-id")
         .values_list("id", "wheel", "pocket", "round", "staked", "returned")
     )
-    spins = [RecentSpin(*row) for row in recent_rows[:RECENT_RESULTS]]
+    # `wallet_id=None` would match the wheel service's bare spins.
+    found = recent_rows[:RECENT_RESULTS] if wallet.pk is not None else []
+    spins = [RecentSpin(*row) for row in found]
     latest = spins[0] if spins else None
     # One query for the open stakes and the last spin's bets: plain rows rather than
     # model instances, as a spot can hold many placements. Each branch of the OR has
@@ -298,7 +301,7 @@ def wallet_by_public_id(public_id: str) -> Wallet | None:
         parsed = uuid.UUID(str(public_id))
     except ValueError:
         return None
-    return Wallet.objects.filter(public_id=parsed, session_key__isnull=True).first()
+    return Wallet.objects.filter(public_id=parsed, visitor_id__isnull=True).first()
 
 
 def wallet_open_bets(wallet: Wallet) -> list[Bet]:

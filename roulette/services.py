@@ -1,14 +1,14 @@
 """Every write of the roulette app: wallets, bets and spins.
 
 Each action runs in one transaction with the wallet row locked first (``_locked``, or
-``session_wallet_locked`` for the table's views).
+``visitor_wallet_locked`` for the table's views).
 """
 
 from __future__ import annotations
 
 import random
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 
 from django.db import transaction
@@ -34,18 +34,38 @@ class StaleAction(TableError):
 _WALLET_WRITES = ["bankroll", "chip", "round", "resets", "version", "wheel"]
 
 
-def wallet_for_session(*, session_key: str) -> Wallet:
-    """The web visitor's wallet, created with the starting bankroll on first use."""
+def wallet_of_visitor(*, visitor_ids: Sequence[str]) -> Wallet | None:
+    """The web visitor's wallet, or None before their first table action.
+
+    A visitor with two ids (a browser signed in to an account that had its own)
+    plays the account's wallet (the first id's), else the one they had as a guest.
+    """
+    return _preferred(Wallet.objects.filter(visitor_id__in=visitor_ids), visitor_ids)
+
+
+def _preferred(wallets: Iterable[Wallet], visitor_ids: Sequence[str]) -> Wallet | None:
+    by_visitor = {wallet.visitor_id: wallet for wallet in wallets}
+    return next((by_visitor[i] for i in visitor_ids if i in by_visitor), None)
+
+
+def visitor_wallet(*, visitor_ids: Sequence[str]) -> Wallet:
+    """The web visitor's wallet, opened for ``visitor_ids[0]`` if they have none."""
+    wallet = wallet_of_visitor(visitor_ids=visitor_ids)
+    return wallet if wallet is not None else wallet_open(visitor_id=visitor_ids[0])
+
+
+def wallet_unopened() -> Wallet:
+    """The wallet a visitor without one sees (unsaved: a page view stores nothing)."""
+    return Wallet(bankroll=conf.starting_bankroll(), chip=_default_chip())
+
+
+def wallet_open(*, visitor_id: str) -> Wallet:
+    """The wallet of `visitor_id`, created with the starting bankroll on first use."""
     wallet, _ = Wallet.objects.get_or_create(
-        session_key=session_key,
+        visitor_id=visitor_id,
         defaults={"bankroll": conf.starting_bankroll(), "chip": _default_chip()},
     )
     return wallet
-
-
-def wallet_rekey(old: str, new: str) -> None:
-    """The visitor's session key changed (logging in): their bankroll follows."""
-    Wallet.objects.filter(session_key=old).update(session_key=new)
 
 
 def wallet_create(
@@ -70,7 +90,7 @@ def _default_chip() -> int:
 
 
 class LockedWallet:
-    """A wallet row locked by ``session_wallet_locked``, for use inside its block only.
+    """A wallet row locked by ``visitor_wallet_locked``, for use inside its block only.
 
     The table's views lock the visitor's wallet first and validate the submitted form
     against it (the layout depends on the wheel), then pass it to one action as
@@ -85,18 +105,21 @@ class LockedWallet:
 
 
 @contextmanager
-def session_wallet_locked(*, session_key: str) -> Iterator[LockedWallet]:
-    """Lock the web visitor's wallet for one table action, in one transaction.
+def visitor_wallet_locked(*, visitor_ids: Sequence[str]) -> Iterator[LockedWallet]:
+    """Lock the web visitor's wallet (see ``wallet_of_visitor``) for one table
+    action, in one transaction.
 
-    Opens the wallet first when this session has none yet (a POST before any table
-    page), as ``wallet_for_session`` does. An exception leaving the block rolls the
-    whole action back.
+    Opens the wallet of ``visitor_ids[0]`` first when the visitor has none yet. An
+    exception leaving the block rolls the whole action back.
     """
+    if not visitor_ids:
+        raise ValueError("a wallet needs a visitor id")
     with transaction.atomic():
-        try:
-            wallet = Wallet.objects.select_for_update().get(session_key=session_key)
-        except Wallet.DoesNotExist:
-            opened = wallet_for_session(session_key=session_key)
+        # Both of a two-id visitor's wallets are locked: both are theirs.
+        mine = Wallet.objects.select_for_update().filter(visitor_id__in=visitor_ids)
+        wallet = _preferred(mine, visitor_ids)
+        if wallet is None:
+            opened = wallet_open(visitor_id=visitor_ids[0])
             wallet = Wallet.objects.select_for_update().get(pk=opened.pk)
         locked = LockedWallet(wallet)
         try:
@@ -115,7 +138,7 @@ def _locked(
     serialises writers instead) means two tabs or two API clients of one session can
     never overdraw the wallet or settle a bet twice. Forms pass the ``version`` they
     were rendered with; an out-of-date version is refused, so a replayed POST is
-    harmless. ``locked`` is a wallet already locked by ``session_wallet_locked``: the
+    harmless. ``locked`` is a wallet already locked by ``visitor_wallet_locked``: the
     action then runs in that block's transaction.
     """
     if locked is not None:

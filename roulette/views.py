@@ -30,19 +30,17 @@ from roulette.forms import (
     WheelSpinForm,
 )
 from roulette.models import Wallet
-from site_config.visitors.identity import identity_from_request
+from site_config.visitors.identity import identity_from_request, visitor_from_request
 
 TABLE = "roulette:table"
 
 
-def _session_key(request: HttpRequest) -> str:
-    session_key = identity_from_request(request).session_key
-    assert session_key  # identity_from_request saves a new session first
-    return session_key
-
-
 def _wallet(request: HttpRequest) -> Wallet:
-    return services.wallet_for_session(session_key=_session_key(request))
+    """The visitor's wallet; before their first action, an unsaved fresh one (a
+    page view opens nothing)."""
+    visitor_ids = identity_from_request(request).visitor_ids
+    wallet = services.wallet_of_visitor(visitor_ids=visitor_ids)
+    return wallet if wallet is not None else services.wallet_unopened()
 
 
 def _render_table(
@@ -101,10 +99,9 @@ def _act(
     The wallet is read once, locked, and the form is validated against it (a spot
     depends on the wheel) inside the action's transaction.
     """
+    visitor_ids = visitor_from_request(request).visitor_ids
     try:
-        with services.session_wallet_locked(
-            session_key=_session_key(request)
-        ) as locked:
+        with services.visitor_wallet_locked(visitor_ids=visitor_ids) as locked:
             form = make_form(locked.wallet)
             if not form.is_valid():
                 raise _Refused(_form_errors(form))
@@ -121,8 +118,10 @@ def _act(
     else:
         messages.success(request, message)
         return _to_table()
-    # Refused and rolled back: show the table as it is now.
-    return _render_table(request, _wallet(request), errors=errors, status=400)
+    # Refused and rolled back: show the table as it is now (the visitor acted,
+    # so their wallet is open from now on, as after a first accepted action).
+    wallet = services.visitor_wallet(visitor_ids=visitor_ids)
+    return _render_table(request, wallet, errors=errors, status=400)
 
 
 def _table_action_form(request: HttpRequest) -> Callable[[Wallet], TableActionForm]:

@@ -217,21 +217,27 @@ def fresh_postgres_url(postgres_url: str) -> Iterator[str]:
 
 @pytest.fixture
 def make_session() -> Callable[..., str]:
-    """`make_session(name="Ann")`: a saved DB session with that display name; the key.
+    """`make_session(name="Ann")`: a saved DB session of a visitor with that display
+    name; the key (`tests.visitor_support.visitor_of(key)` is its visitor id).
 
     Needs database access (`django_db(transaction=True)` for async tests).
     """
     from django.contrib.sessions.backends.db import SessionStore
 
-    from site_config.visitors.identity import SESSION_NAME_KEY, guest_name_claim
+    from site_config.visitors.identity import (
+        SESSION_NAME_KEY,
+        VISITOR_ID_KEY,
+        guest_name_claim,
+        new_visitor_id,
+    )
 
     def make(name: str | None = None) -> str:
         session = SessionStore()
-        session.create()
+        visitor_id = session[VISITOR_ID_KEY] = new_visitor_id()
         if name:
-            guest_name_claim(session_key=session.session_key, name=name)
+            guest_name_claim(visitor_id=visitor_id, name=name)
             session[SESSION_NAME_KEY] = name
-            session.save()
+        session.create()
         return session.session_key
 
     return make

@@ -28,7 +28,6 @@ from chess.services.commands import (
     game_state,
     game_view,
     move_make,
-    seats_rekey,
 )
 from chess.services.flags import (
     flag_check,
@@ -73,5 +72,4 @@ __all__ = [
     "move_make",
     "presence_changed",
     "presence_member",
-    "seats_rekey",
 ]

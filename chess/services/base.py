@@ -10,6 +10,7 @@ the transaction commits.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -73,9 +74,9 @@ def game_locked(game_id: str) -> Game:
         raise GameNotFound("No such game.") from None
 
 
-def seat_of(game: Game, session_key: str | None) -> str:
+def seat_of(game: Game, visitor_ids: Collection[str]) -> str:
     """The sender's colour, or NotSeatedError for a spectator."""
-    colour = game.colour_of(session_key)
+    colour = game.colour_of(visitor_ids)
     if colour is None:
         raise NotSeatedError(
             "Only the two seated players can do that; you are watching."

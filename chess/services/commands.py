@@ -8,7 +8,7 @@ publish through `change_save` (see `chess.services.base`).
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import wraps
@@ -55,8 +55,8 @@ class Command(NamedTuple):
 def seated_command(body: Callable[..., GameChange]) -> Callable[..., GameChange]:
     """Give a command its common preamble; `body(command, **extra)` does the rest.
 
-    The wrapped service takes `game_id`, `session_key` and `now` (plus the
-    command's own keyword arguments). It opens the transaction, locks the game row,
+    The wrapped service takes `game_id`, the sender's `visitor_ids` and `now` (plus
+    the command's own keyword arguments). It opens the transaction, locks the game row,
     checks the seat, ends the game on time when the clock has run out (returning
     that change instead of running the command) and refuses a game not in play.
     """
@@ -65,14 +65,14 @@ def seated_command(body: Callable[..., GameChange]) -> Callable[..., GameChange]
     def run(
         *,
         game_id: str,
-        session_key: str | None,
+        visitor_ids: Collection[str],
         now: datetime | None = None,
         **extra: Any,
     ) -> GameChange:
         now = now or timezone.now()
         with transaction.atomic():
             game = game_locked(game_id)
-            colour = seat_of(game, session_key)
+            colour = seat_of(game, visitor_ids)
             if (timed_out := timeout_change(game, now)) is not None:
                 return timed_out
             require_active(game)
@@ -91,13 +91,14 @@ def _win_for(colour: str) -> str:
 
 def game_create(
     *,
-    session_key: str,
+    visitor_id: str,
     name: str,
     colour: str = ColourChoice.RANDOM,
     base_seconds: int | None = None,
     increment_seconds: int = 0,
 ) -> Game:
-    """Open a game with the creator seated on `colour` (white, black or random).
+    """Open a game with the creator (`visitor_id`) seated on `colour` (white, black
+    or random).
 
     `base_seconds` None makes an untimed game; otherwise each side gets that much
     time plus `increment_seconds` per move.
@@ -110,6 +111,8 @@ def game_create(
         raise GameError("The base time must be between 1 and 180 minutes.")
     if not 0 <= increment_seconds <= MAX_INCREMENT_SECONDS:
         raise GameError("The increment must be between 0 and 60 seconds.")
+    if not visitor_id:
+        raise ValueError("a seat needs a visitor id")
     seat = colour
     if seat == ColourChoice.RANDOM:
         seat = secrets.choice([ColourChoice.WHITE, ColourChoice.BLACK])
@@ -119,27 +122,29 @@ def game_create(
         clock_increment_s=increment_seconds if base_seconds is not None else 0,
     )
     if seat == ColourChoice.WHITE:
-        game.white_session, game.white_name = session_key, name
+        game.white_visitor, game.white_name = visitor_id, name
     else:
-        game.black_session, game.black_name = session_key, name
+        game.black_visitor, game.black_name = visitor_id, name
     with transaction.atomic():
         game.save()
         lobby_changed()
     return game
 
 
-def game_join(*, game_id: str, session_key: str, name: str) -> GameChange:
-    """Take the free seat of a waiting game; the game starts."""
+def game_join(*, game_id: str, visitor_ids: Sequence[str], name: str) -> GameChange:
+    """Take the free seat of a waiting game for `visitor_ids[0]`; the game starts."""
+    if not visitor_ids:
+        raise ValueError("a seat needs a visitor id")
     with transaction.atomic():
         game = game_locked(game_id)
-        if game.colour_of(session_key) is not None:
+        if game.colour_of(visitor_ids) is not None:
             raise GameError("You already have a seat in this game.")
         if game.status != Status.WAITING:
             raise GameError("Both seats are taken.")
-        if not game.white_session:
-            game.white_session, game.white_name = session_key, name
+        if not game.white_visitor:
+            game.white_visitor, game.white_name = visitor_ids[0], name
         else:
-            game.black_session, game.black_name = session_key, name
+            game.black_visitor, game.black_name = visitor_ids[0], name
         game.status = Status.ACTIVE
         game.started_at = timezone.now()
         clock.start(game)
@@ -301,7 +306,7 @@ def game_claim_gone(command: Command, *, outcome: str = "win") -> GameChange:
 
 
 def game_abort(
-    *, game_id: str, session_key: str | None = None, staff: bool = False
+    *, game_id: str, visitor_ids: Collection[str] = (), staff: bool = False
 ) -> GameChange:
     """Call the game off without a result.
 
@@ -311,7 +316,7 @@ def game_abort(
     with transaction.atomic():
         game = game_locked(game_id)
         if not staff:
-            seat_of(game, session_key)
+            seat_of(game, visitor_ids)
             if game.ply >= 2:
                 raise GameError("Too late to abort: both sides have moved.")
         if game.is_over:
@@ -324,12 +329,12 @@ def game_abort(
         return change_save(game, lobby=True)
 
 
-def game_rematch(*, game_id: str, session_key: str | None) -> GameChange:
+def game_rematch(*, game_id: str, visitor_ids: Collection[str]) -> GameChange:
     """Ask for a rematch after the game; when both players ask, the next game starts
     at once with colours swapped and the state names it (`rematch`)."""
     with transaction.atomic():
         game = game_locked(game_id)
-        colour = seat_of(game, session_key)
+        colour = seat_of(game, visitor_ids)
         if not game.is_over:
             raise GameError("A rematch can be asked for when the game is over.")
         if game.rematch_id:
@@ -339,12 +344,12 @@ def game_rematch(*, game_id: str, session_key: str | None) -> GameChange:
         if not game.rematch_offer:
             game.rematch_offer = colour
             return change_save(game)
-        if not (game.white_session and game.black_session):
+        if not (game.white_visitor and game.black_visitor):
             raise GameError("There is no opponent for a rematch.")
         next_game = Game(
-            white_session=game.black_session,
+            white_visitor=game.black_visitor,
             white_name=game.black_name,
-            black_session=game.white_session,
+            black_visitor=game.white_visitor,
             black_name=game.white_name,
             colour_choice=game.colour_choice,
             status=Status.ACTIVE,
@@ -368,7 +373,10 @@ class GameView:
 
 
 def game_view(
-    *, game_id: str, session_key: str | None = None, now: datetime | None = None
+    *,
+    game_id: str,
+    visitor_ids: Collection[str] = (),
+    now: datetime | None = None,
 ) -> GameView:
     """The current full state (for a new or resyncing client) and the viewer's
     seat (None: a spectator).
@@ -381,17 +389,10 @@ def game_view(
     game = game_read(game_id)
     change = flag_apply(game, now)
     if change is not None:
-        return GameView(change.state, change.game.colour_of(session_key))
-    return GameView(state_payload(game, now=now), game.colour_of(session_key))
+        return GameView(change.state, change.game.colour_of(visitor_ids))
+    return GameView(state_payload(game, now=now), game.colour_of(visitor_ids))
 
 
 def game_state(*, game_id: str, now: datetime | None = None) -> dict[str, Any]:
     """The current full state of a game (see `game_view`)."""
     return game_view(game_id=game_id, now=now).state
-
-
-def seats_rekey(old: str, new: str) -> None:
-    """Move the seats of session `old` to session `new` (logging in cycles the
-    session key)."""
-    Game.objects.filter(white_session=old).update(white_session=new)
-    Game.objects.filter(black_session=old).update(black_session=new)

@@ -8,6 +8,7 @@ the game (`Game.flag_at`), so due flags are found with one indexed query.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime
 
 from django.db import transaction
@@ -105,13 +106,13 @@ def flags_sweep(*, now: datetime | None = None, limit: int = 50) -> int:
 
 
 def game_flag(
-    *, game_id: str, session_key: str | None, now: datetime | None = None
+    *, game_id: str, visitor_ids: Collection[str], now: datetime | None = None
 ) -> GameChange:
     """A player's claim (`{"type": "flag"}`) that the side to move is out of time."""
     now = now or timezone.now()
     with transaction.atomic():
         game = game_locked(game_id)
-        seat_of(game, session_key)
+        seat_of(game, visitor_ids)
         if flag_if_due(game, now):
             return change_save(game, now=now, lobby=True)
         require_active(game)

@@ -1,7 +1,7 @@
 """Who is on a game: the chess side of the shared presence module.
 
 A game socket is tracked in the game's group with the seat it holds ("w", "b") or,
-for a spectator, a token that cannot be turned back into the session key. The
+for a spectator, a token that cannot be turned back into the visitor id. The
 listener (registered in `ChessConfig.ready`) runs on the realtime database thread
 with every change, including the sweep of a crashed process's sockets: it records
 when each seat's last socket went (`Game.white_gone_at` / `black_gone_at`, cleared
@@ -33,14 +33,13 @@ GONE_FIELDS: dict[str, str] = {
 }
 
 
-def presence_member(
-    *, colour: str | None, session_key: str | None, channel: str
-) -> str:
-    """Who a game socket counts as: its seat, or one token per watching session
-    (two tabs count once) that does not reveal the session key."""
+def presence_member(*, colour: str | None, visitor_id: str | None, channel: str) -> str:
+    """Who a game socket counts as: its seat, or one token per watching visitor
+    (two tabs count once) that does not reveal the visitor id. An anonymous
+    spectator has no visitor id (watching creates none): each socket counts."""
     if colour is not None:
         return colour
-    digest = hashlib.sha256((session_key or channel).encode()).hexdigest()
+    digest = hashlib.sha256((visitor_id or channel).encode()).hexdigest()
     return SPECTATOR_PREFIX + digest[:16]
 
 

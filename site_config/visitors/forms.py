@@ -23,14 +23,14 @@ class DisplayNameForm(forms.Form):
     )
     next = forms.CharField(required=False, widget=forms.HiddenInput)
 
-    def __init__(self, *args: Any, session_key: str | None = None, **kwargs: Any):
+    def __init__(self, *args: Any, visitor_id: str | None = None, **kwargs: Any):
         super().__init__(*args, **kwargs)
-        self.session_key = session_key
+        self.visitor_id = visitor_id
 
     def clean_name(self) -> str:
         name = normalise_name(self.cleaned_data["name"])
         validate_display_name(name)
-        if name_is_taken(name, session_key=self.session_key):
+        if name_is_taken(name, visitor_id=self.visitor_id):
             raise ValidationError("That name is already taken.", code="taken")
         return name
 
@@ -41,9 +41,9 @@ class SignUpForm(UserCreationForm):
     class Meta(UserCreationForm.Meta):
         fields = ("username",)
 
-    def __init__(self, *args: Any, session_key: str | None = None, **kwargs: Any):
+    def __init__(self, *args: Any, visitor_id: str | None = None, **kwargs: Any):
         super().__init__(*args, **kwargs)
-        self.session_key = session_key
+        self.visitor_id = visitor_id
         username = self.fields["username"]
         assert isinstance(username, forms.CharField)
         username.max_length = NAME_MAX_LENGTH
@@ -53,6 +53,6 @@ class SignUpForm(UserCreationForm):
     def clean_username(self) -> str:
         username = normalise_name(self.cleaned_data["username"])
         validate_display_name(username)
-        if name_is_taken(username, session_key=self.session_key):
+        if name_is_taken(username, visitor_id=self.visitor_id):
             raise ValidationError("That name is already taken.", code="taken")
         return username

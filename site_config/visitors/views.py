@@ -15,10 +15,10 @@ from django.views.decorators.http import require_http_methods
 from site_config.visitors.forms import DisplayNameForm, SignUpForm
 from site_config.visitors.identity import (
     SESSION_NAME_KEY,
+    account_visitor_link,
     guest_name_claim,
-    guest_name_release,
     identity_from_request,
-    session_rekey,
+    visitor_from_request,
 )
 from site_config.visitors.ratelimits import (
     NAME_CLAIM,
@@ -47,13 +47,13 @@ def choose_name(request: HttpRequest) -> HttpResponse:
         messages.info(request, "You are signed in; your username is your name.")
         return redirect(safe_next(request, request.GET.get("next")))
     if request.method == "POST":
-        form = DisplayNameForm(request.POST, session_key=identity.session_key)
-        # identity_from_request saved the session: it has a key from here on.
-        assert identity.session_key is not None
+        form = DisplayNameForm(request.POST, visitor_id=identity.visitor_id)
         if form.is_valid():
+            visitor_id = visitor_from_request(request).visitor_id
+            assert visitor_id is not None
             try:
                 guest = guest_name_claim(
-                    session_key=identity.session_key, name=form.cleaned_data["name"]
+                    visitor_id=visitor_id, name=form.cleaned_data["name"]
                 )
             except ValidationError as exc:  # lost a race for the name
                 form.add_error("name", exc)
@@ -64,7 +64,7 @@ def choose_name(request: HttpRequest) -> HttpResponse:
     else:
         form = DisplayNameForm(
             initial={"name": identity.name or "", "next": request.GET.get("next", "")},
-            session_key=identity.session_key,
+            visitor_id=identity.visitor_id,
         )
     return render(request, "identity/name.html", {"form": form})
 
@@ -74,30 +74,32 @@ def choose_name(request: HttpRequest) -> HttpResponse:
 def sign_up(request: HttpRequest) -> HttpResponse:
     identity = identity_from_request(request)
     if request.method == "POST":
-        form = SignUpForm(request.POST, session_key=identity.session_key)
+        form = SignUpForm(request.POST, visitor_id=identity.visitor_id)
         if form.is_valid():
             user = form.save()
+            # login() keeps the session data: the guest's visitor id, so their
+            # seats and bankroll, carry over; the account adopts that id.
             login(request, user)
-            session_rekey(old=identity.session_key, new=request.session.session_key)
+            account_visitor_link(request.session, user)
             messages.success(request, f"Welcome, {user.get_username()}.")
             return redirect(safe_next(request, request.GET.get("next")))
     else:
-        form = SignUpForm(session_key=identity.session_key)
+        form = SignUpForm(visitor_id=identity.visitor_id)
     return render(request, "registration/signup.html", {"form": form})
 
 
 @method_decorator(login_guarded, name="post")
 class LoginView(auth_views.LoginView):
-    """Django's login, keeping the visitor's seats and wallet across the new key."""
+    """Django's login, then the session takes its account's visitor id (see
+    `account_visitor_link`: what the visitor held as a guest stays theirs)."""
 
     def form_valid(self, form: Any) -> HttpResponse:
-        old_key = self.request.session.session_key
         response = super().form_valid(form)
-        session_rekey(old=old_key, new=self.request.session.session_key)
+        account_visitor_link(self.request.session, form.get_user())
         return response
 
 
 class LogoutView(auth_views.LogoutView):
-    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        guest_name_release(session_key=request.session.session_key)
-        return super().post(request, *args, **kwargs)
+    """Django's logout. The session is flushed: this browser is a new visitor from
+    now on, and the account keeps its visitor id and everything it holds. (Its
+    guest name was released when it signed in.)"""

@@ -18,7 +18,7 @@ def make_room() -> Callable[..., Room]:
     """`make_room("Lounge")`: an open room created through the service (needs db)."""
 
     def make(name: str = "Lounge", creator: str = "Host") -> Room:
-        return services.room_create(name=name, identity=Identity("k", creator))
+        return services.room_create(name=name, identity=Identity(("k",), creator))
 
     return make
 

@@ -149,7 +149,7 @@ async def test_resume_returns_exactly_the_missed_messages_in_order(
 
     post = database_sync_to_async(services.message_post)
     missed = [
-        await post(room_id=lounge.pk, identity=Identity("b", "Bob"), body=f"m{n}")
+        await post(room_id=lounge.pk, identity=Identity(("b",), "Bob"), body=f"m{n}")
         for n in range(4)
     ]
     back = await chat_sockets(lounge.slug, "Ann", session=ann.session_key)
@@ -165,7 +165,7 @@ async def test_resume_of_a_long_gap_comes_in_batches(lounge, chat_sockets, setti
     settings.CHAT_RESUME_BATCH = 3
     post = database_sync_to_async(services.message_post)
     ids = [
-        (await post(room_id=lounge.pk, identity=Identity("b", "Bob"), body=str(n)))[
+        (await post(room_id=lounge.pk, identity=Identity(("b",), "Bob"), body=str(n)))[
             "id"
         ]
         for n in range(5)

@@ -18,8 +18,8 @@ from site_config.visitors.identity import Identity
 
 pytestmark = pytest.mark.django_db
 
-ANN = Identity("session-ann", "Ann")
-BOB = Identity("session-bob", "Bob")
+ANN = Identity(("visitor-ann",), "Ann")
+BOB = Identity(("visitor-bob",), "Bob")
 
 
 @pytest.fixture
@@ -117,7 +117,9 @@ def test_message_post_to_a_closed_room_is_refused(make_room):
 def test_message_post_needs_a_name(make_room):
     room = make_room()
     with pytest.raises(ValidationError, match="display name"):
-        services.message_post(room_id=room.pk, identity=Identity("s", None), body="x")
+        services.message_post(
+            room_id=room.pk, identity=Identity(("s",), None), body="x"
+        )
 
 
 def test_message_pages_latest_before_and_after(make_room):
@@ -384,7 +386,9 @@ def test_message_post_batch_writes_the_valid_ones_in_order(make_room):
         services.MessageDraft(room_id=room.pk, identity=ANN, body=" one "),
         services.MessageDraft(room_id=room.pk, identity=ANN, body="   "),
         services.MessageDraft(room_id=closed.pk, identity=BOB, body="too late"),
-        services.MessageDraft(room_id=room.pk, identity=Identity("s", None), body="x"),
+        services.MessageDraft(
+            room_id=room.pk, identity=Identity(("s",), None), body="x"
+        ),
         services.MessageDraft(room_id=room.pk, identity=BOB, body="two"),
     ]
     results = services.message_post_batch(drafts=drafts)

@@ -12,7 +12,7 @@ from site_config.visitors.identity import SESSION_NAME_KEY, Identity
 
 pytestmark = pytest.mark.django_db
 
-ANN = Identity("s-ann", "Ann")
+ANN = Identity(("s-ann",), "Ann")
 
 
 @pytest.fixture
@@ -110,7 +110,9 @@ def test_room_page_renders_the_last_50_and_pages_back(named_client, make_room):
 def test_user_text_is_escaped(named_client, make_room):
     room = make_room()
     evil = '<img src=x onerror="alert(1)">'
-    services.message_post(room_id=room.pk, identity=Identity("s", evil[:20]), body=evil)
+    services.message_post(
+        room_id=room.pk, identity=Identity(("s",), evil[:20]), body=evil
+    )
     html = named_client.get(room.get_absolute_url()).content.decode()
     assert evil not in html
     assert "&lt;img src=x onerror=&quot;alert(1)&quot;&gt;" in html

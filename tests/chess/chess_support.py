@@ -44,7 +44,7 @@ KNIGHT_SHUFFLE = ["g1f3", "g8f6", "f3g1", "f6g8"] * 2  # start position three ti
 
 @dataclass
 class Table:
-    """A started game: White and Black seated by session key."""
+    """A started game: White and Black seated by visitor id."""
 
     game_id: str
     white: str
@@ -55,8 +55,8 @@ class Table:
 
 
 def seat_game(white: str, black: str, **create: Any) -> Table:
-    game = services.game_create(session_key=white, name="Ann", colour="white", **create)
-    services.game_join(game_id=game.public_id, session_key=black, name="Bob")
+    game = services.game_create(visitor_id=white, name="Ann", colour="white", **create)
+    services.game_join(game_id=game.public_id, visitor_ids=[black], name="Bob")
     return Table(game.public_id, white, black)
 
 
@@ -65,7 +65,7 @@ def play(table: Table, moves: list[str], start_ply: int = 0) -> Any:
     for ply, uci in enumerate(moves, start=start_ply):
         change = services.move_make(
             game_id=table.game_id,
-            session_key=table.seat(ply),
+            visitor_ids=[table.seat(ply)],
             uci=uci,
             ply=ply,
         )

@@ -8,11 +8,12 @@ from typing import Any
 import pytest
 
 from tests.chess.chess_support import Table, seat_game
+from tests.visitor_support import visitor_of
 
 
 @pytest.fixture
 def table(db: Any) -> Table:
-    """A started game between the sessions "white-key" and "black-key"."""
+    """A started game between the visitors "white-key" and "black-key"."""
     return seat_game("white-key", "black-key")
 
 
@@ -24,5 +25,5 @@ def live_table(
     white = make_session("Ann")
     black = make_session("Bob")
     watcher = make_session("Cy")
-    table = seat_game(white, black)
+    table = seat_game(visitor_of(white), visitor_of(black))
     return {"game": table.game_id, "white": white, "black": black, "watcher": watcher}

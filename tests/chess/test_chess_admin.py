@@ -14,7 +14,7 @@ from tests.chess.chess_support import play, receive_type, seat_game
 @pytest.mark.django_db
 def test_changelist_filters_by_status(admin_client):
     seat_game("w", "b")
-    services.game_create(session_key="x", name="Opal", colour="white")
+    services.game_create(visitor_id="x", name="Opal", colour="white")
     url = reverse("admin:chess_game_changelist")
     assert admin_client.get(url).status_code == 200
     page = admin_client.get(url, {"status__exact": "waiting"}).content.decode()
@@ -26,7 +26,7 @@ def test_abort_action_aborts_games_in_progress(admin_client):
     table = seat_game("w", "b")
     play(table, ["e2e4", "e7e5", "g1f3"])
     done = seat_game("w2", "b2")
-    services.game_resign(game_id=done.game_id, session_key="w2")
+    services.game_resign(game_id=done.game_id, visitor_ids=["w2"])
     ids = Game.objects.values_list("pk", flat=True)
     response = admin_client.post(
         reverse("admin:chess_game_changelist"),

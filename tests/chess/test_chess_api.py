@@ -13,6 +13,7 @@ from chess.forms import GameCreateForm
 from chess.models import Game, Move
 from site_config.visitors.identity import SESSION_NAME_KEY
 from tests.chess.chess_support import published, seat_game
+from tests.visitor_support import client_visitor_id
 
 pytestmark = pytest.mark.django_db
 
@@ -30,7 +31,7 @@ def session_client(**kwargs) -> Client:
 def seated():
     """A started game; White and Black are clients holding the seats."""
     white, black = session_client(), session_client()
-    table = seat_game(white.session.session_key, black.session.session_key)
+    table = seat_game(client_visitor_id(white), client_visitor_id(black))
     return table.game_id, white, black
 
 
@@ -107,7 +108,7 @@ def test_unknown_game_answers_404():
 
 def test_finished_game_answers_400(seated):
     game_id, white, _ = seated
-    services.game_resign(game_id=game_id, session_key=white.session.session_key)
+    services.game_resign(game_id=game_id, visitor_ids=[client_visitor_id(white)])
     response = post_move(white, game_id, {"uci": "e2e4", "ply": 0})
     assert response.status_code == 400 and "over" in response.json()["error"]
 
@@ -121,7 +122,7 @@ def test_csrf_token_from_state_json_is_required():
     """Cookie sessions need CSRF: a bot reads csrftoken (state.json sets it)."""
     white = session_client(enforce_csrf_checks=True)
     black = session_client(enforce_csrf_checks=True)
-    table = seat_game(white.session.session_key, black.session.session_key)
+    table = seat_game(client_visitor_id(white), client_visitor_id(black))
     refused = post_move(white, table.game_id, {"uci": "e2e4", "ply": 0})
     assert refused.status_code == 403
     white.get(reverse("chess:state", args=[table.game_id]))

@@ -25,7 +25,7 @@ def timed_table(
     base: int = 60, increment: int = 2, start_fen: str | None = None
 ) -> Table:
     game = services.game_create(
-        session_key="w",
+        visitor_id="w",
         name="Ann",
         colour="white",
         base_seconds=base,
@@ -33,14 +33,14 @@ def timed_table(
     )
     if start_fen:
         Game.objects.filter(pk=game.pk).update(start_fen=start_fen, fen=start_fen)
-    services.game_join(game_id=game.public_id, session_key="b", name="Bob")
+    services.game_join(game_id=game.public_id, visitor_ids=["b"], name="Bob")
     return Table(game.public_id, "w", "b")
 
 
 def move(table: Table, uci: str, ply: int, seconds: float) -> services.GameChange:
     return services.move_make(
         game_id=table.game_id,
-        session_key=table.seat(ply),
+        visitor_ids=[table.seat(ply)],
         uci=uci,
         ply=ply,
         now=at(seconds),
@@ -69,7 +69,7 @@ def test_clocks_start_after_both_sides_have_moved():
 
 
 def test_untimed_games_have_no_clock():
-    g = services.game_create(session_key="a", name="Ann", colour="white")
+    g = services.game_create(visitor_id="a", name="Ann", colour="white")
     assert g.clock_base_s is None
     state = services.game_state(game_id=g.public_id)
     assert state["clock"] is None and state["time_control"] == "untimed"
@@ -77,10 +77,10 @@ def test_untimed_games_have_no_clock():
 
 def test_create_refuses_out_of_range_time_controls():
     with pytest.raises(services.GameError, match="base time"):
-        services.game_create(session_key="a", name="A", base_seconds=181 * 60)
+        services.game_create(visitor_id="a", name="A", base_seconds=181 * 60)
     with pytest.raises(services.GameError, match="increment"):
         services.game_create(
-            session_key="a", name="A", base_seconds=60, increment_seconds=61
+            visitor_id="a", name="A", base_seconds=60, increment_seconds=61
         )
 
 
@@ -104,11 +104,11 @@ def test_any_command_applies_a_due_flag_first():
     move(table, "e2e4", 0, 0)
     move(table, "e7e5", 1, 1)
     move(table, "g1f3", 2, 2)  # Black to move, 60 s from t=2
-    change = services.game_resign(game_id=table.game_id, session_key="w", now=at(70))
+    change = services.game_resign(game_id=table.game_id, visitor_ids=["w"], now=at(70))
     assert change.refused and change.state["termination"] == Termination.TIMEOUT
     assert change.state["result"] == "1-0"  # not a resignation
     with pytest.raises(services.GameError, match="over"):
-        services.draw_offer(game_id=table.game_id, session_key="w", now=at(71))
+        services.draw_offer(game_id=table.game_id, visitor_ids=["w"], now=at(71))
 
 
 def test_flag_claim_is_checked_against_the_server_clock():
@@ -116,16 +116,16 @@ def test_flag_claim_is_checked_against_the_server_clock():
     move(table, "e2e4", 0, 0)
     move(table, "e7e5", 1, 1)
     with pytest.raises(services.GameError, match="time left"):
-        services.game_flag(game_id=table.game_id, session_key="b", now=at(30))
+        services.game_flag(game_id=table.game_id, visitor_ids=["b"], now=at(30))
     with pytest.raises(services.GameError, match="watching"):
-        services.game_flag(game_id=table.game_id, session_key="x", now=at(90))
-    change = services.game_flag(game_id=table.game_id, session_key="b", now=at(61.5))
+        services.game_flag(game_id=table.game_id, visitor_ids=["x"], now=at(90))
+    change = services.game_flag(game_id=table.game_id, visitor_ids=["b"], now=at(61.5))
     assert change.state["result"] == "0-1" and change.refused is None
 
 
 def test_flag_claim_in_an_untimed_game_is_refused(table):
     with pytest.raises(services.GameError, match="no clock"):
-        services.game_flag(game_id=table.game_id, session_key=table.white)
+        services.game_flag(game_id=table.game_id, visitor_ids=[table.white])
 
 
 def test_a_look_at_an_abandoned_game_applies_its_flag():
@@ -168,7 +168,7 @@ def test_ending_settles_the_running_clock():
     table = timed_table(base=60, increment=0)
     move(table, "e2e4", 0, 0)
     move(table, "e7e5", 1, 1)
-    change = services.game_resign(game_id=table.game_id, session_key="b", now=at(21))
+    change = services.game_resign(game_id=table.game_id, visitor_ids=["b"], now=at(21))
     assert change.state["clock"]["white"] == 40_000
     assert change.state["clock"]["running"] is None
     later = services.game_state(game_id=table.game_id, now=at(999))
@@ -177,9 +177,9 @@ def test_ending_settles_the_running_clock():
 
 def test_rematch_keeps_the_time_control():
     table = timed_table(base=180, increment=2)
-    services.game_resign(game_id=table.game_id, session_key="w")
-    services.game_rematch(game_id=table.game_id, session_key="w")
-    done = services.game_rematch(game_id=table.game_id, session_key="b")
+    services.game_resign(game_id=table.game_id, visitor_ids=["w"])
+    services.game_rematch(game_id=table.game_id, visitor_ids=["w"])
+    done = services.game_rematch(game_id=table.game_id, visitor_ids=["b"])
     following = Game.objects.get(public_id=done.state["rematch"])
     assert (following.clock_base_s, following.clock_increment_s) == (180, 2)
     assert following.white_ms == following.black_ms == 180_000

@@ -8,11 +8,14 @@ import json
 import pytest
 from asgiref.sync import sync_to_async
 from channels.db import database_sync_to_async
+from django.contrib.auth import get_user_model
+from django.contrib.sessions.models import Session
 from django.test import Client
 from django.urls import reverse
 
 from chess import services
 from chess.models import Game
+from site_config.visitors.models import AccountVisitor
 from tests.chess.chess_support import receive_type
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -233,6 +236,47 @@ async def test_reconnecting_player_keeps_the_seat(live_table, communicator):
     await again.disconnect()
 
 
+async def test_an_anonymous_spectator_watches_without_a_session(
+    live_table, communicator
+):
+    """No cookie at all: the socket opens, follows the game and is refused as a
+    spectator, and no session is created for it."""
+    t = live_table
+    sessions = await Session.objects.acount()
+    anonymous, state = await open_socket(communicator, t["game"], None)
+    assert state["type"] == "state"
+    white, _ = await open_socket(communicator, t["game"], t["white"])
+    await white.send_json_to({"type": "move", "uci": "e2e4", "ply": 0})
+    assert (await receive_type(anonymous, "state"))["moves"] == ["e2e4"]
+    await anonymous.send_json_to({"type": "move", "uci": "e7e5", "ply": 1})
+    await expect_error(anonymous, "Spectators cannot move")
+    assert await Session.objects.acount() == sessions
+    for comm in (anonymous, white):
+        await comm.disconnect()
+
+
+async def test_an_account_plays_its_seat_from_a_browser_signed_in_elsewhere(
+    live_table, communicator
+):
+    """A session signed in without the site's login view (here `force_login`) is
+    linked to the account's visitor id when its socket opens: it holds the seat."""
+    user = await get_user_model().objects.acreate(username="wes")
+    await AccountVisitor.objects.acreate(user=user, visitor_id="wes-account-id")
+    game = await database_sync_to_async(services.game_create)(
+        visitor_id="wes-account-id", name="wes", colour="white"
+    )
+    await database_sync_to_async(services.game_join)(
+        game_id=game.public_id, visitor_ids=["someone-else"], name="Bob"
+    )
+    laptop = Client()
+    await sync_to_async(laptop.force_login)(user)
+    key = laptop.cookies["sessionid"].value
+    white, state = await open_socket(communicator, game.public_id, key)
+    await white.send_json_to({"type": "move", "uci": "e2e4", "ply": state["ply"]})
+    assert (await receive_type(white, "state"))["moves"] == ["e2e4"]
+    await white.disconnect()
+
+
 @pytest.mark.parametrize("game_id", ["doesnotexist", "x" * 200])
 async def test_unknown_game_closes_with_4404(transactional_db, communicator, game_id):
     comm = communicator(f"/ws/chess/{game_id}/")
@@ -259,7 +303,7 @@ async def test_lobby_socket_announces_versions_and_the_lists_follow(
     first = await receive_type(lobby, "lobby")  # on connect: the current version
     assert first == {"type": "lobby", "version": first["version"]}
     game = await database_sync_to_async(services.game_create)(
-        session_key="k", name="Dora", colour="white"
+        visitor_id="k", name="Dora", colour="white"
     )
     message = await receive_type(lobby, "lobby")
     assert message["version"] == first["version"] + 1

@@ -23,18 +23,20 @@ from site_config.realtime.hub import get_hub
 from site_config.realtime.models import Presence
 from site_config.realtime.presence import tracker
 from site_config.realtime.scheduler import scheduler
-from tests.chess.chess_support import play, receive_type, seat_game
+from tests.chess.chess_support import Table, play, receive_type, seat_game
+from tests.visitor_support import visitor_of
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture
 def timed(transactional_db, make_session):
-    """A 1+0 game where both sides have moved (White's clock runs)."""
+    """A 1+0 game where both sides have moved (White's clock runs); `white` and
+    `black` are the players' session keys, for their sockets."""
     white, black = make_session("Ann"), make_session("Bob")
-    table = seat_game(white, black, base_seconds=60)
+    table = seat_game(visitor_of(white), visitor_of(black), base_seconds=60)
     play(table, ["e2e4", "e7e5"])
-    return table
+    return Table(table.game_id, white, black)
 
 
 def set_clock(game_id: str, *, white_ms: int, ago: float = 0) -> None:

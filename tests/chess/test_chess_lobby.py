@@ -21,7 +21,7 @@ pytestmark = pytest.mark.django_db
 
 
 def create(name: str) -> Game:
-    return services.game_create(session_key=name, name=name, colour="white")
+    return services.game_create(visitor_id=name, name=name, colour="white")
 
 
 def announced(out: Any) -> list[int | None]:

@@ -33,10 +33,10 @@ def _chess(captured: list[dict[str, str]]) -> list[str]:
 
 
 def _lobby_games() -> None:
-    services.game_create(session_key="open", name="Opal", colour="white")
+    services.game_create(visitor_id="open", name="Opal", colour="white")
     seat_game("w-live", "b-live")
     done = seat_game("w-done", "b-done")
-    services.game_resign(game_id=done.game_id, session_key=done.white)
+    services.game_resign(game_id=done.game_id, visitor_ids=[done.white])
 
 
 @pytest.mark.django_db
@@ -63,7 +63,7 @@ def test_lobby_get_after_a_change_renders_with_one_query_per_list(
     url = reverse("chess:lobby")
     client.get(url)
     with published():  # the version is bumped after commit
-        services.game_create(session_key="new", name="Nia", colour="black")
+        services.game_create(visitor_id="new", name="Nia", colour="black")
     # The due-flag sweep (one indexed query) and one query per list (+ the session).
     with django_assert_max_num_queries(5) as captured:
         html = client.get(url).content.decode()
@@ -82,21 +82,21 @@ def test_lobby_lists_follow_every_create_join_and_end():
 
     assert "No open games" in lists()
     with published():
-        game = services.game_create(session_key="a", name="Ann", colour="white")
+        game = services.game_create(visitor_id="a", name="Ann", colour="white")
     assert "Ann (white)" in lists()
     with published():
-        services.game_join(game_id=game.public_id, session_key="b", name="Bob")
+        services.game_join(game_id=game.public_id, visitor_ids=["b"], name="Bob")
     html = lists()
     assert "No open games" in html and "Ann vs Bob" in html
     with published():
-        services.game_resign(game_id=game.public_id, session_key="b")
+        services.game_resign(game_id=game.public_id, visitor_ids=["b"])
     assert "1-0" in lists()
 
 
 @pytest.mark.django_db
 def test_page_and_fetched_lists_share_one_render_per_version():
     with published():
-        services.game_create(session_key="a", name="Ann", colour="white")
+        services.game_create(visitor_id="a", name="Ann", colour="white")
     with mock.patch.object(
         views, "render_to_string", wraps=views.render_to_string
     ) as render:
@@ -120,13 +120,13 @@ def test_fetching_the_cached_lists_queries_nothing(django_assert_num_queries):
 @pytest.mark.django_db
 def test_lobby_page_ends_games_whose_flag_is_due():
     game = services.game_create(
-        session_key="w", name="Wes", colour="white", base_seconds=60
+        visitor_id="w", name="Wes", colour="white", base_seconds=60
     )
-    services.game_join(game_id=game.public_id, session_key="b", name="Bea")
+    services.game_join(game_id=game.public_id, visitor_ids=["b"], name="Bea")
     long_ago = timezone.now() - timedelta(minutes=5)
-    services.move_make(game_id=game.public_id, session_key="w", uci="e2e4", ply=0)
+    services.move_make(game_id=game.public_id, visitor_ids=["w"], uci="e2e4", ply=0)
     services.move_make(
-        game_id=game.public_id, session_key="b", uci="e7e5", ply=1, now=long_ago
+        game_id=game.public_id, visitor_ids=["b"], uci="e7e5", ply=1, now=long_ago
     )
     html = Client().get(reverse("chess:lobby")).content.decode()
     assert Game.objects.get(public_id=game.public_id).termination == "timeout"
@@ -144,17 +144,17 @@ def test_flag_sweep_is_one_query_when_nothing_is_due(django_assert_num_queries):
 @pytest.mark.django_db
 def test_flag_at_tracks_the_running_clock():
     game = services.game_create(
-        session_key="w", name="W", colour="white", base_seconds=60
+        visitor_id="w", name="W", colour="white", base_seconds=60
     )
-    services.game_join(game_id=game.public_id, session_key="b", name="B")
+    services.game_join(game_id=game.public_id, visitor_ids=["b"], name="B")
     at = timezone.now()
-    services.move_make(game_id=game.public_id, session_key="w", uci="e2e4", ply=0)
+    services.move_make(game_id=game.public_id, visitor_ids=["w"], uci="e2e4", ply=0)
     services.move_make(
-        game_id=game.public_id, session_key="b", uci="e7e5", ply=1, now=at
+        game_id=game.public_id, visitor_ids=["b"], uci="e7e5", ply=1, now=at
     )
     game = Game.objects.get(public_id=game.public_id)
     assert game.flag_at == at + timedelta(seconds=60) == clock.flag_at(game)
-    services.game_resign(game_id=game.public_id, session_key="w")
+    services.game_resign(game_id=game.public_id, visitor_ids=["w"])
     assert Game.objects.get(public_id=game.public_id).flag_at is None
 
 
@@ -163,7 +163,7 @@ def test_move_is_one_locked_read_one_insert_one_update(django_assert_max_num_que
     table = seat_game("w", "b")
     play(table, ["e2e4"])
     with django_assert_max_num_queries(5) as captured:  # with BEGIN and COMMIT
-        services.move_make(game_id=table.game_id, session_key="b", uci="e7e5", ply=1)
+        services.move_make(game_id=table.game_id, visitor_ids=["b"], uci="e7e5", ply=1)
     verbs = [q["sql"].split(" ", 1)[0] for q in captured.captured_queries]
     assert verbs.count("SELECT") == 1
     assert verbs.count("INSERT") == 1 and verbs.count("UPDATE") == 1
@@ -180,7 +180,7 @@ def test_a_move_is_checked_against_the_stored_game():
         moves_uci="d2d4", moves_san="d4", fen=Board.from_moves(["d2d4"]).fen()
     )
     with pytest.raises(services.GameError, match="Illegal"):
-        services.move_make(game_id=table.game_id, session_key="b", uci="e4e5", ply=1)
+        services.move_make(game_id=table.game_id, visitor_ids=["b"], uci="e4e5", ply=1)
     change = play(table, ["d7d5"], start_ply=1)
     assert change.state["san"] == ["d4", "d5"]
 

@@ -36,19 +36,19 @@ def game(table: Table) -> Game:
     return Game.objects.get(public_id=table.game_id)
 
 
-def member(table: Table, session_key: str, channel: str) -> str:
+def member(table: Table, visitor_id: str, channel: str) -> str:
     return services.presence_member(
-        colour=game(table).colour_of(session_key),
-        session_key=session_key,
+        colour=game(table).colour_of([visitor_id]),
+        visitor_id=visitor_id,
         channel=channel,
     )
 
 
-def enter(table: Table, channel: str, session_key: str, seconds: float) -> None:
+def enter(table: Table, channel: str, visitor_id: str, seconds: float) -> None:
     socket_opened(
         group=game(table).group,
         connection=channel,
-        member=member(table, session_key, channel),
+        member=member(table, visitor_id, channel),
         now=at(seconds),
     )
 
@@ -84,11 +84,18 @@ def test_every_open_and_close_publishes_the_summary(table):
     assert last["gone_since"] == {"w": int(at(1).timestamp() * 1000), "b": None}
 
 
-def test_spectators_are_tracked_without_their_session_key(table):
-    enter(table, "c-watch", "the-secret-session-key", 0)
+def test_spectators_are_tracked_without_their_visitor_id(table):
+    enter(table, "c-watch", "the-watchers-visitor-id", 0)
     [stored] = Presence.objects.values_list("member", flat=True)
-    assert stored.startswith("watch:") and "the-secret" not in stored
-    assert stored == member(table, "the-secret-session-key", "another-tab")
+    assert stored.startswith("watch:") and "visitor" not in stored
+    assert stored == member(table, "the-watchers-visitor-id", "another-tab")
+
+
+def test_anonymous_spectators_count_once_per_socket(table):
+    """A spectator without a visitor id (watching creates none) is its socket."""
+    first = services.presence_member(colour=None, visitor_id=None, channel="tab-1")
+    second = services.presence_member(colour=None, visitor_id=None, channel="tab-2")
+    assert first.startswith("watch:") and first != second
 
 
 def test_the_sweep_records_when_a_crashed_process_player_went(table):
@@ -149,9 +156,9 @@ def test_lobby_sockets_are_not_a_game(table):
     assert out.events == []
 
 
-def claim(table: Table, session_key: str, seconds: float, **extra: str):
+def claim(table: Table, visitor_id: str, seconds: float, **extra: str):
     return services.game_claim_gone(
-        game_id=table.game_id, session_key=session_key, now=at(seconds), **extra
+        game_id=table.game_id, visitor_ids=[visitor_id], now=at(seconds), **extra
     )
 
 
@@ -197,10 +204,10 @@ def test_no_claim_while_another_tab_is_open_or_after_a_return(table):
 
 def test_claim_needs_a_seat_and_a_valid_outcome(table):
     with pytest.raises(services.GameError, match="watching"):
-        services.game_claim_gone(game_id=table.game_id, session_key="someone")
+        services.game_claim_gone(game_id=table.game_id, visitor_ids=["someone"])
     with pytest.raises(services.GameError, match="win or a draw"):
         services.game_claim_gone(
-            game_id=table.game_id, session_key=table.white, outcome="lose"
+            game_id=table.game_id, visitor_ids=[table.white], outcome="lose"
         )
 
 

@@ -12,6 +12,7 @@ from chess import services
 from chess.models import Game, Status
 from site_config.visitors.identity import SESSION_NAME_KEY
 from tests.chess.chess_support import FOOLS_MATE, play, seat_game
+from tests.visitor_support import client_visitor_id
 
 pytestmark = pytest.mark.django_db
 
@@ -26,11 +27,11 @@ def named_client(name: str) -> Client:
 
 
 def key(client: Client) -> str:
-    return client.session.session_key
+    return client_visitor_id(client)
 
 
 def test_lobby_lists_games_and_offers_the_form():
-    services.game_create(session_key="x", name="Opal", colour="white")
+    services.game_create(visitor_id="x", name="Opal", colour="white")
     response = named_client("Ann").get(reverse("chess:lobby"))
     assert response.status_code == 200
     html = response.content.decode()
@@ -52,7 +53,7 @@ def test_create_redirects_to_the_new_game():
     response = client.post(reverse("chess:lobby"), {"colour": "black"})
     game = Game.objects.get()
     assert response.status_code == 302 and response.url == game.get_absolute_url()
-    assert game.black_session == key(client) and game.black_name == "Ann"
+    assert game.black_visitor == key(client) and game.black_name == "Ann"
 
 
 def test_create_with_a_bad_colour_rerenders_the_form():
@@ -76,14 +77,14 @@ def test_game_page_renders_the_board_as_buttons_and_the_config():
 
 
 def test_visitor_sees_join_and_joining_starts_the_game():
-    services.game_create(session_key="x", name="Opal", colour="white")
+    services.game_create(visitor_id="x", name="Opal", colour="white")
     game = Game.objects.get()
     bob = named_client("Bob")
     assert "Join as Black" in bob.get(game.get_absolute_url()).content.decode()
     response = bob.post(reverse("chess:join", args=[game.public_id]))
     assert response.status_code == 302
     game.refresh_from_db()
-    assert game.status == Status.ACTIVE and game.black_session == key(bob)
+    assert game.status == Status.ACTIVE and game.black_visitor == key(bob)
     carl = named_client("Carl")
     carl.post(reverse("chess:join", args=[game.public_id]))
     game.refresh_from_db()
@@ -91,13 +92,13 @@ def test_visitor_sees_join_and_joining_starts_the_game():
 
 
 def test_join_without_a_name_asks_for_one():
-    game = services.game_create(session_key="x", name="Opal", colour="white")
+    game = services.game_create(visitor_id="x", name="Opal", colour="white")
     response = Client().post(reverse("chess:join", args=[game.public_id]))
     assert response.status_code == 302 and response.url.startswith("/name/")
 
 
 def test_join_without_a_name_comes_back_to_the_game_after_picking_one():
-    game = services.game_create(session_key="x", name="Opal", colour="white")
+    game = services.game_create(visitor_id="x", name="Opal", colour="white")
     client = Client()
     response = client.post(reverse("chess:join", args=[game.public_id]))
     query = parse_qs(urlsplit(response.url).query)
@@ -107,7 +108,7 @@ def test_join_without_a_name_comes_back_to_the_game_after_picking_one():
     back = named_client("Ann").get(query["next"][0])
     assert back.status_code == 302 and back.url == game.get_absolute_url()
     game.refresh_from_db()
-    assert game.black_session == ""
+    assert game.black_visitor == ""
 
 
 def test_lobby_post_without_a_name_comes_back_to_the_lobby():
@@ -164,7 +165,7 @@ def test_state_json_matches_the_socket_payload():
 
 
 def test_home_page_shows_chess_figures():
-    services.game_create(session_key="x", name="Opal", colour="white")
+    services.game_create(visitor_id="x", name="Opal", colour="white")
     html = Client().get("/").content.decode()
     assert "1 open game, 0 in progress" in html
 
@@ -178,12 +179,12 @@ def test_every_state_says_which_controls_each_seat_sees():
         "b": ["resign", "draw_offer", "abort"],
     }
     play(table, ["e2e4", "e7e5"])
-    change = services.draw_offer(game_id=table.game_id, session_key="white-key")
+    change = services.draw_offer(game_id=table.game_id, visitor_ids=["white-key"])
     assert change.state["controls"] == {
         "w": ["resign", "draw_pending"],
         "b": ["resign", "draw_answer"],
     }
-    change = services.game_resign(game_id=table.game_id, session_key="black-key")
+    change = services.game_resign(game_id=table.game_id, visitor_ids=["black-key"])
     assert change.state["controls"] == {"w": ["rematch"], "b": ["rematch"]}
     html = Client().get(reverse("chess:game", args=[table.game_id])).content.decode()
     assert 'data-control="rematch" hidden' in html  # a spectator sees none

@@ -11,6 +11,7 @@ from django.test import Client
 from roulette import rules, services
 from roulette.models import Wallet
 from tests.roulette.roulette_support import FixedRandom
+from tests.visitor_support import client_visitor_ids
 
 
 @pytest.fixture
@@ -75,7 +76,9 @@ class TableClient:
         return self.post("/roulette/bets/", {"spot": spot, "chip": chip}, **kwargs)
 
     def wallet(self) -> Wallet:
-        return Wallet.objects.get(session_key=self.client.session.session_key)
+        wallet = services.wallet_of_visitor(visitor_ids=client_visitor_ids(self.client))
+        assert wallet is not None, "no table action yet: no wallet"
+        return wallet
 
 
 @pytest.fixture

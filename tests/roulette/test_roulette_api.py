@@ -47,7 +47,7 @@ def test_create_session_is_201_with_location(api):
         "outside_max": 500,
     }
     assert "sessionid" not in response.cookies
-    assert Wallet.objects.get().session_key is None
+    assert Wallet.objects.get().visitor_id is None
 
 
 def test_empty_body_opens_an_american_session_with_1000_chips(api):
@@ -219,7 +219,7 @@ def test_bets_of_another_session_are_404(api, session):
 
 
 def test_web_table_wallets_are_not_reachable_through_the_api(api, client):
-    client.get("/roulette/")
+    client.post("/roulette/bets/", {"spot": "red", "chip": 5, "version": 0})
     wallet = Wallet.objects.get()
     response = api.get(f"/roulette/api/sessions/{wallet.public_id}/")
     assert response.status_code == 404

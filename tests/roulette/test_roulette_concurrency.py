@@ -160,7 +160,10 @@ def test_interleaved_bets_and_spins_keep_an_exact_ledger(pg_servers):
 def test_replayed_table_form_places_and_spins_once_across_processes(pg_servers):
     """Twelve copies of one form (same version), sent at once to three processes."""
     owner = LiveClient(pg_servers[0].url)
-    owner.get("/roulette/")
+    owner.get("/roulette/")  # a look: the csrftoken cookie, but no visitor yet
+    # The first action makes the visitor (the session cookie the tabs copy).
+    owner.post("/roulette/wheel-type/", {"wheel": "american", "version": "0"})
+    assert owner.session_key
 
     def tab(server: DaphneServer) -> LiveClient:
         client = LiveClient(server.url)  # same cookies: the same visitor

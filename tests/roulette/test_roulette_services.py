@@ -25,9 +25,11 @@ def fresh(wallet):
 
 
 def test_new_session_wallet_starts_with_1000_chips():
-    wallet = services.wallet_for_session(session_key="k" * 32)
+    wallet = services.wallet_open(visitor_id="k" * 22)
     assert wallet.bankroll == 1000
-    assert services.wallet_for_session(session_key="k" * 32).pk == wallet.pk
+    assert services.wallet_open(visitor_id="k" * 22).pk == wallet.pk
+    found = services.wallet_of_visitor(visitor_ids=["k" * 22])
+    assert found is not None and found.pk == wallet.pk
 
 
 def test_starting_bankroll_is_read_from_settings_at_call_time(settings):
@@ -174,9 +176,9 @@ def sorted_pockets(shape):
 
 def test_a_locked_wallet_is_only_valid_inside_its_block():
     kind, numbers = rules.parse_spot(rules.AMERICAN, "red")
-    with services.session_wallet_locked(session_key="k" * 32) as locked:
+    with services.visitor_wallet_locked(visitor_ids=["k" * 22]) as locked:
         bet = services.bet_place(locked=locked, kind=kind, numbers=numbers, amount=5)
-    wallet = services.wallet_for_session(session_key="k" * 32)
+    wallet = services.wallet_open(visitor_id="k" * 22)
     assert wallet.version == 1 and wallet.bankroll == 995 and bet.wallet_id == wallet.pk
     with pytest.raises(RuntimeError):
         services.bet_place(locked=locked, kind=kind, numbers=numbers, amount=5)

@@ -11,6 +11,7 @@ from django.test import Client
 from roulette import selectors, services
 from roulette.models import Bet, BetStatus, Spin, Wallet
 from roulette.selectors import HOT_COLD_MINIMUM, home_stats
+from tests.visitor_support import client_visitor_id
 
 pytestmark = pytest.mark.django_db
 
@@ -31,7 +32,7 @@ def test_table_page_shows_the_layout_and_a_fresh_bankroll(table):
     assert (
         html.count('type="submit" name="spot"') == 38 + 62 + 22 + 12 + 11 + 3 + 1 + 12
     )
-    assert table.wallet().bankroll == 1000
+    assert not Wallet.objects.exists()  # a look opens no wallet
 
 
 def test_placing_a_bet_redirects_with_a_message(table):
@@ -213,33 +214,38 @@ def test_every_form_of_the_table_posts_the_csrf_token_and_the_version(db):
     assert response.status_code == 302
 
 
-def test_a_first_post_opens_the_wallet_as_a_first_visit_does(db):
-    """A POST from a session that never saw the table: the wallet is opened with
-    version 0, as the table page would have, and the action runs on it."""
+def test_a_first_post_opens_the_wallet(db):
+    """A first action opens the wallet with version 0 (the version the table page
+    shows a visitor without one), and the action runs on it."""
     client = Client()
     response = client.post("/roulette/bets/", {"spot": "red", "chip": 5, "version": 0})
     assert response.status_code == 302
-    wallet = Wallet.objects.get(session_key=client.session.session_key)
+    wallet = Wallet.objects.get(visitor_id=client_visitor_id(client))
     assert wallet.bankroll == 995 and wallet.version == 1
     # Refused on a new session: the wallet is opened all the same, unchanged.
     other = Client()
     response = other.post("/roulette/bets/", {"spot": "bogus", "chip": 5, "version": 0})
     assert response.status_code == 400
-    wallet = Wallet.objects.get(session_key=other.session.session_key)
+    wallet = Wallet.objects.get(visitor_id=client_visitor_id(other))
     assert wallet.bankroll == 1000 and wallet.version == 0
 
 
-def test_each_session_has_its_own_bankroll(db):
+def test_each_visitor_has_their_own_bankroll(db):
     ann, bob = Client(), Client()
-    for client in (ann, bob):
-        client.get("/roulette/")
-    ann_wallet = Wallet.objects.get(session_key=ann.session.session_key)
+    ann.post("/roulette/bets/", {"spot": "black", "chip": 5, "version": 0})
+    bob.post("/roulette/bets/", {"spot": "red", "chip": 25, "version": 0})
     assert Wallet.objects.count() == 2
-    version = ann_wallet.version
-    bob.post("/roulette/bets/", {"spot": "red", "chip": 25, "version": version})
-    ann_wallet.refresh_from_db()
-    assert ann_wallet.bankroll == 1000
-    assert Bet.objects.get().wallet.session_key == bob.session.session_key
+    ann_wallet = Wallet.objects.get(visitor_id=client_visitor_id(ann))
+    bob_wallet = Wallet.objects.get(visitor_id=client_visitor_id(bob))
+    assert (ann_wallet.bankroll, bob_wallet.bankroll) == (995, 975)
+
+
+def test_the_table_page_opens_no_wallet_and_no_session(db):
+    """A look at the table shows a fresh bankroll without storing anything."""
+    client = Client()
+    html = client.get("/roulette/").content.decode()
+    assert "1000" in html and not Wallet.objects.exists()
+    assert "sessionid" not in client.cookies
 
 
 def test_hot_and_cold_numbers_come_with_the_independence_note(table, fixed_wheel):

@@ -44,7 +44,7 @@ async def joined_member() -> Member:
 
 def write_and_publish(text: str) -> int:
     with transaction.atomic():
-        guest = Guest.objects.create(session_key=text, name=text)
+        guest = Guest.objects.create(visitor_id=text, name=text)
         publish_on_commit(GROUP, Noted(text))
     return guest.pk
 
@@ -56,7 +56,7 @@ def publish_then_fail(text: str) -> None:
 
 def roll_back(text: str) -> None:
     with transaction.atomic():
-        Guest.objects.create(session_key=text, name=text)
+        Guest.objects.create(visitor_id=text, name=text)
         publish_on_commit(GROUP, Noted(text))
         transaction.set_rollback(True)
 
