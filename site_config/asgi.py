@@ -16,6 +16,7 @@ from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 from django.conf import settings  # noqa: E402
 
+from site_config.realtime.outages import TryAgainOnFailure  # noqa: E402
 from site_config.routing import websocket_urlpatterns  # noqa: E402
 from site_config.sync_threads import ReusedSyncThreads  # noqa: E402
 
@@ -24,8 +25,12 @@ application = ProtocolTypeRouter(
         "http": ReusedSyncThreads(
             django_asgi_app, threads=settings.PARLOUR_HTTP_THREADS
         ),
-        "websocket": AllowedHostsOriginValidator(
-            AuthMiddlewareStack(URLRouter(websocket_urlpatterns))
+        # A failure before a socket is answered (the session lookup with the
+        # database down) closes it with 4503 "try again", not an HTTP 500.
+        "websocket": TryAgainOnFailure(
+            AllowedHostsOriginValidator(
+                AuthMiddlewareStack(URLRouter(websocket_urlpatterns))
+            )
         ),
     }
 )
