@@ -42,10 +42,14 @@ def _call(func: Callable[..., T], args: tuple[Any, ...], kwargs: dict[str, Any])
     to repeat (a chess move carries its ply, a chat message its client id)."""
     if connection.errors_occurred and not connection.is_usable():
         connection.close()
+    used = connection.connection
     try:
         return func(*args, **kwargs)
     except (OperationalError, InterfaceError):
-        if connection.connection is None or connection.is_usable():
+        # A connection other than the one the call started with means Django
+        # dropped a broken one (a failed rollback as an atomic block exits, then a
+        # reconnect to restore autocommit): that is a lost connection too.
+        if connection.connection is used and connection.is_usable():
             raise  # e.g. a lock timeout: the connection itself is fine
         logger.warning("%s: database connection lost; reconnecting", func.__name__)
         connection.close()
