@@ -325,7 +325,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
 # Each process's hub probes the channel layer this often (site_config/realtime/
 # hub.py): a failed probe closes its sockets with 4503 and refuses new ones until a
 # probe comes back. 0: only a failed publish detects an outage.
-PARLOUR_LAYER_PROBE_SECONDS = float(os.environ.get("PARLOUR_LAYER_PROBE_SECONDS") or 5)
+PARLOUR_LAYER_PROBE_SECONDS = float(os.environ.get("PARLOUR_LAYER_PROBE_SECONDS") or 2)
 # channels_redis logs a traceback every second while Redis is down; one line each.
 LOGGING["filters"] = {"outage": {"()": "site_config.outages.OutageTracebackFilter"}}
 for _handler in LOGGING["handlers"].values():

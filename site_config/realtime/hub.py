@@ -53,7 +53,7 @@ class Member(Protocol):
 def probe_interval() -> float:
     """Seconds between two probes of the layer while the hub has members; 0: only
     after a failed publish."""
-    return float(getattr(settings, "PARLOUR_LAYER_PROBE_SECONDS", 5.0))
+    return float(getattr(settings, "PARLOUR_LAYER_PROBE_SECONDS", 2.0))
 
 
 class Hub:
@@ -149,13 +149,14 @@ class Hub:
         """Close every local member with "try again" (once per outage): an open
         socket would silently miss what other processes publish meanwhile."""
         was_healthy, self.healthy = self.healthy, False
+        if not was_healthy:
+            return  # its members were told; no new ones joined since
         members = {member for group in self.members.values() for member in group}
-        if was_healthy:
-            logger.warning(
-                "channel layer unavailable (%s); closing %d sockets with try again",
-                why,
-                len(members),
-            )
+        logger.warning(
+            "channel layer unavailable (%s); closing %d sockets with try again",
+            why,
+            len(members),
+        )
         for member in members:
             try:
                 member.layer_lost()
