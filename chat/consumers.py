@@ -22,6 +22,7 @@ from chat.writer import chat_db, message_post
 from site_config.realtime import presence
 from site_config.realtime.consumer import TRY_AGAIN, HubConsumer
 from site_config.realtime.events import publish
+from site_config.realtime.outages import log_failure
 from site_config.realtime.protocol import ProtocolError, require_field
 from site_config.realtime.tasks import spawn
 from site_config.visitors.identity import Identity, identity_from_scope
@@ -63,11 +64,11 @@ class ChatConsumer(HubConsumer):
     async def connect(self) -> None:
         try:
             await self.join_room()
-        except Exception:
+        except Exception as error:
             # E.g. the database or the channel layer is down. Without this the
             # socket would die with 1011 and leave its hub membership and presence
             # row behind; instead undo them and ask the client to come back later.
-            logger.exception("joining a chat room failed")
+            log_failure(logger, "joining a chat room failed", error)
             await self.abandon_join()
 
     async def join_room(self) -> None:
@@ -183,10 +184,10 @@ class ChatConsumer(HubConsumer):
                 raise
             await self.send_error(str(exc), client_id=client_id)
             return
-        except Exception:
+        except Exception as error:
             if client_id is None:
                 raise
-            logger.exception("posting a chat message failed")
+            log_failure(logger, "posting a chat message failed", error)
             await self.send_error(TRY_AGAIN, client_id=client_id)
             return
         if client_id is not None:

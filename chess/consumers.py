@@ -19,6 +19,7 @@ from chess.services import GameChange, GameError, StaleMoveError
 from chess.timers import deadline_of, flag_timers, frame_deadline
 from site_config.realtime.consumer import CLOSE_TRY_AGAIN, HubConsumer
 from site_config.realtime.hub import get_hub
+from site_config.realtime.outages import log_failure
 from site_config.realtime.presence import tracker
 from site_config.realtime.protocol import ProtocolError, require_field
 from site_config.visitors.identity import identity_from_scope
@@ -55,10 +56,10 @@ class GameConsumer(HubConsumer):
             await self.open()
         except services.GameNotFound:
             await self.close_no_such_game()
-        except Exception:
+        except Exception as error:
             # E.g. the database or the channel layer is down: undo the hub
             # membership and presence, and let the client reconnect (4503).
-            logger.exception("could not open chess game %s", self.game_id)
+            log_failure(logger, f"could not open chess game {self.game_id}", error)
             await self.close_try_again(COULD_NOT_OPEN)
             await self.disconnect(CLOSE_TRY_AGAIN)
 
@@ -106,8 +107,8 @@ class GameConsumer(HubConsumer):
             self.tracked = False
             try:
                 await tracker().part(self.channel_name)
-            except Exception:  # the socket is gone either way; the row goes stale
-                logger.exception("could not record a chess disconnect")
+            except Exception as error:  # the socket is gone; the row goes stale
+                log_failure(logger, "could not record a chess disconnect", error)
 
     def on_hub_event(self, event: str, frame: str) -> None:
         if event == GameStateChanged.name:

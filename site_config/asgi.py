@@ -17,6 +17,7 @@ from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E40
 from django.conf import settings  # noqa: E402
 
 from site_config.hosts import HostHeaderValidator  # noqa: E402
+from site_config.realtime.outages import TryAgainOnFailure  # noqa: E402
 from site_config.routing import websocket_urlpatterns  # noqa: E402
 from site_config.sync_threads import ReusedSyncThreads  # noqa: E402
 
@@ -25,9 +26,13 @@ application = ProtocolTypeRouter(
         "http": ReusedSyncThreads(
             django_asgi_app, threads=settings.PARLOUR_HTTP_THREADS
         ),
-        "websocket": HostHeaderValidator(
-            AllowedHostsOriginValidator(
-                AuthMiddlewareStack(URLRouter(websocket_urlpatterns))
+        # A failure before a socket is answered (the session lookup with the
+        # database down) closes it with 4503 "try again", not an HTTP 500.
+        "websocket": TryAgainOnFailure(
+            HostHeaderValidator(
+                AllowedHostsOriginValidator(
+                    AuthMiddlewareStack(URLRouter(websocket_urlpatterns))
+                )
             )
         ),
     }

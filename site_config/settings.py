@@ -177,18 +177,18 @@ else:
         }
     }
 
-# --- Sessions, auth, security ---------------------------------------------------
-# Sessions are read on almost every request: from the cache, written through to the
-# database. The cache must be one all processes share (Redis in the scaled mode) or
-# the process's own (the embedded mode runs one process); with a database shared
-# by processes but no Redis, sessions stay database-only.
+# --- Cache, auth, security ------------------------------------------------------
+# The cache is one all processes share (Redis in the scaled mode) or the process's
+# own (the embedded mode runs one process). Sessions: see Outages below.
 CACHES: dict[str, dict[str, Any]]
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # Django's RedisCache, where a Redis outage is a miss (see Outages).
+            "BACKEND": "site_config.outages.DegradingRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": os.environ.get("PARLOUR_CACHE_PREFIX", "parlour"),
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
         }
     }
 else:
@@ -198,11 +198,6 @@ else:
             "OPTIONS": {"MAX_ENTRIES": 20000},
         }
     }
-SESSION_ENGINE = (
-    "django.contrib.sessions.backends.cached_db"
-    if REDIS_URL or not os.environ.get("DATABASE_URL")
-    else "django.contrib.sessions.backends.db"
-)
 SESSION_COOKIE_AGE = 60 * 60 * 24 * 30
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
@@ -402,3 +397,31 @@ PARLOUR_TRUSTED_PROXY_COUNT = int(os.environ.get("PARLOUR_TRUSTED_PROXY_COUNT") 
 RATELIMIT_IP_META_KEY = "site_config.visitors.ratelimits.client_ip"
 # A cache that answers "nothing" instead of raising also lets requests through.
 RATELIMIT_FAIL_OPEN = True
+
+# --- Outages (docs/operations-faults.md) -----------------------------------------
+# Sessions never depend on Redis: in the scaled mode they are read from the
+# database (one indexed primary-key read per request that uses the session), so a
+# Redis outage costs live updates, not pages (docs/adr/0009-database-sessions.md).
+# The embedded mode has no Redis and keeps cached_db with the process's own cache.
+SESSION_ENGINE = (
+    "django.contrib.sessions.backends.cached_db"
+    if not REDIS_URL and not os.environ.get("DATABASE_URL")
+    else "django.contrib.sessions.backends.db"
+)
+# The database unreachable: a 503 page (JSON for the API) and one log line, not a
+# 500 with a traceback per request (site_config/outages.py).
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1,
+    "site_config.outages.DatabaseUnavailableMiddleware",
+)
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # An unreachable (not refusing) server fails a request in seconds, not minutes.
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("connect_timeout", 5)
+# Each process's hub probes the channel layer this often (site_config/realtime/
+# hub.py): a failed probe closes its sockets with 4503 and refuses new ones until a
+# probe comes back. 0: only a failed publish detects an outage.
+PARLOUR_LAYER_PROBE_SECONDS = float(os.environ.get("PARLOUR_LAYER_PROBE_SECONDS") or 2)
+# channels_redis logs a traceback every second while Redis is down; one line each.
+LOGGING["filters"] = {"outage": {"()": "site_config.outages.OutageTracebackFilter"}}
+for _handler in LOGGING["handlers"].values():
+    _handler.setdefault("filters", []).append("outage")

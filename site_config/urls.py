@@ -10,6 +10,7 @@ urlpatterns = [
     path("", home.home, name="home"),
     path("", include("site_config.visitors.urls")),
     path("healthz", home.health, name="health"),
+    path("readyz", home.readiness, name="readiness"),
     path("favicon.ico", home.favicon),
     path("chat/", include("chat.urls")),
     path("roulette/", include("roulette.urls")),

@@ -281,7 +281,8 @@ def pytest_configure(config: pytest.Config) -> None:
     if redis_url:
         settings.CACHES = {
             "default": {
-                "BACKEND": "django.core.cache.backends.redis.RedisCache",
+                # As in production (site_config/settings.py).
+                "BACKEND": "site_config.outages.DegradingRedisCache",
                 "LOCATION": test_redis_cache_url(redis_url),
                 "KEY_PREFIX": "parlour-test",
             }

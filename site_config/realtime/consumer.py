@@ -10,6 +10,7 @@ from channels.consumer import get_handler_name
 from channels.generic.websocket import AsyncWebsocketConsumer
 
 from site_config.realtime.hub import get_hub
+from site_config.realtime.outages import CLOSE_TRY_AGAIN, UNAVAILABLE, log_failure
 from site_config.realtime.protocol import (
     ProtocolError,
     encode,
@@ -27,10 +28,6 @@ from site_config.realtime.transports import (
 
 logger = logging.getLogger(__name__)
 
-# "Try again": a server-side failure (database or channel layer down); the client
-# reconnects. 1011/1013 would be the standard codes, but autobahn lets applications
-# close only with 1000 or 3000-4999.
-CLOSE_TRY_AGAIN = 4503
 TRY_AGAIN = "Something went wrong; please try again."
 
 
@@ -66,16 +63,16 @@ class HubConsumer(AsyncWebsocketConsumer):
         self.hub_groups = set()
         try:
             await super().websocket_connect(message)
-        except Exception:
+        except Exception as error:
             # E.g. the database or the channel layer is down while the socket is
             # set up: undo the hub membership (which would otherwise keep
             # delivering to a consumer that is never disconnected), and ask the
             # client to come back later instead of dying with 1011.
-            logger.warning(
-                "%s could not connect; closing with %d",
-                type(self).__name__,
-                CLOSE_TRY_AGAIN,
-                exc_info=True,
+            log_failure(
+                logger,
+                f"{type(self).__name__} could not connect; closing with "
+                f"{CLOSE_TRY_AGAIN}",
+                error,
             )
             await self.leave_all_groups()
             if self.transport is None:  # not accepted yet
@@ -88,8 +85,8 @@ class HubConsumer(AsyncWebsocketConsumer):
         for group in list(getattr(self, "hub_groups", ())):
             try:
                 await self.hub_leave(group)
-            except Exception:
-                logger.warning("could not leave %s", group, exc_info=True)
+            except Exception as error:
+                log_failure(logger, f"could not leave {group}", error)
 
     async def accept(self, subprotocol: str | None = None, headers: Any = None) -> None:
         await super().accept(subprotocol=subprotocol, headers=headers)
@@ -139,6 +136,18 @@ class HubConsumer(AsyncWebsocketConsumer):
                 self.drop_slow()
             return
         self.on_hub_event(event, frame)
+
+    def layer_lost(self) -> None:
+        """The hub's channel layer stopped carrying events: close with "try
+        again"; the client reconnects once it is back and catches up."""
+        if self.closed:
+            return
+        spawn(self.close_for_outage())
+
+    async def close_for_outage(self) -> None:
+        await self.close_try_again(UNAVAILABLE)
+        self.closed = True
+        await self.leave_all_groups()
 
     def on_hub_event(self, event: str, frame: str) -> None:
         """An event of a joined group; by default, the frame goes to the client.
@@ -207,8 +216,8 @@ class HubConsumer(AsyncWebsocketConsumer):
             await handler(content)
         except ProtocolError as exc:
             await self.send_error(str(exc))
-        except Exception:
+        except Exception as error:
             # The socket stays open: one bad command must not cost the player the
             # connection (an uncaught exception would close it with 1011).
-            logger.exception("a %s frame failed", type(self).__name__)
+            log_failure(logger, f"a {type(self).__name__} frame failed", error)
             await self.send_error(TRY_AGAIN)

@@ -75,10 +75,16 @@ def _send(outgoing: Outgoing) -> None:
         return
     try:
         async_to_sync(send)(*outgoing)
-    except Exception:
+    except Exception as error:
         # The write is committed; a layer outage must not turn it into a failure.
-        # Sockets catch up when they reconnect or resync.
-        logger.exception("could not publish %s to %s", outgoing[1], outgoing[0])
+        # Sockets catch up when they reconnect or resync. One line, no traceback.
+        logger.warning(
+            "could not publish %s to %s (%s: %s)",
+            outgoing[1],
+            outgoing[0],
+            type(error).__name__,
+            " ".join(str(error).split())[:300],
+        )
 
 
 async def send(group: str, name: str, frame: str) -> None:

@@ -23,6 +23,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from site_config.realtime.models import Presence
+from site_config.realtime.outages import log_failure
 from site_config.realtime.tasks import per_loop, realtime_db, spawn
 
 logger = logging.getLogger(__name__)
@@ -290,8 +291,8 @@ class Tracker:
                 await self.beat()
             except asyncio.CancelledError:
                 raise
-            except Exception:  # the database may be briefly unavailable
-                logger.warning("presence heartbeat failed", exc_info=True)
+            except Exception as error:  # the database may be briefly unavailable
+                log_failure(logger, "presence heartbeat failed", error)
 
     async def beat(self) -> None:
         beating = dict(self.connections)

@@ -12,6 +12,7 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Hashable
 
+from site_config.realtime.outages import log_failure
 from site_config.realtime.tasks import per_loop, spawn
 
 logger = logging.getLogger(__name__)
@@ -50,8 +51,8 @@ class Scheduler:
             await callback()
         except asyncio.CancelledError:
             raise
-        except Exception:  # the next state or page load looks again
-            logger.exception("timer %r failed", key)
+        except Exception as error:  # the next state or page load looks again
+            log_failure(logger, f"timer {key!r} failed", error)
 
 
 scheduler = per_loop(Scheduler)

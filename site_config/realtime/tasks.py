@@ -20,7 +20,9 @@ from typing import Any, ClassVar, TypeVar
 
 from django.db import InterfaceError, OperationalError, connection
 
-from site_config.realtime.events import collecting, send_all
+from site_config.realtime.events import Outgoing, collecting, send_all
+from site_config.realtime.hub import get_hub
+from site_config.realtime.outages import describe
 
 logger = logging.getLogger(__name__)
 
@@ -40,10 +42,14 @@ def _call(func: Callable[..., T], args: tuple[Any, ...], kwargs: dict[str, Any])
     to repeat (a chess move carries its ply, a chat message its client id)."""
     if connection.errors_occurred and not connection.is_usable():
         connection.close()
+    used = connection.connection
     try:
         return func(*args, **kwargs)
     except (OperationalError, InterfaceError):
-        if connection.connection is None or connection.is_usable():
+        # A connection other than the one the call started with means Django
+        # dropped a broken one (a failed rollback as an atomic block exits, then a
+        # reconnect to restore autocommit): that is a lost connection too.
+        if connection.connection is used and connection.is_usable():
             raise  # e.g. a lock timeout: the connection itself is fine
         logger.warning("%s: database connection lost; reconnecting", func.__name__)
         connection.close()
@@ -67,7 +73,27 @@ def _send_when_done(done: asyncio.Future[Any]) -> None:
         return
     _, _, outgoing = done.result()
     if outgoing:
-        spawn(send_all(outgoing))
+        spawn(publish_committed(outgoing))
+
+
+async def publish_committed(outgoing: list[Outgoing]) -> None:
+    """Send what a call committed. If the layer fails, the write still stands:
+    one log line, this process's sockets get the events directly, and the hub
+    closes them with "try again" so that every client (here and on other
+    processes) catches up from the database when it reconnects."""
+    try:
+        await send_all(outgoing)
+    except Exception as error:
+        logger.warning(
+            "could not publish %d committed events (%s); they reach clients "
+            "when they reconnect",
+            len(outgoing),
+            describe(error),
+        )
+        hub = get_hub()
+        for group, name, frame in outgoing:
+            hub.deliver(group, name, frame)
+        hub.publish_failed(error)
 
 
 class DatabaseThread:
@@ -105,7 +131,8 @@ class DatabaseThread:
         """Run `func(*args, **kwargs)` on this thread and return its result.
 
         Events the call publishes (`publish_on_commit`) are sent from the event
-        loop once it returns, even when it then raised.
+        loop once it returns, even when it then raised. A failure to send them
+        is not the call's failure (see `publish_committed`).
         """
         loop = asyncio.get_running_loop()
         self._busy[loop] = self._busy.get(loop, 0) + 1
@@ -128,7 +155,7 @@ class DatabaseThread:
                     IDLE_CLOSE_SECONDS, self._close_if_idle, loop
                 )
         if outgoing:
-            await send_all(outgoing)
+            await publish_committed(outgoing)
         if error is not None:
             raise error
         return result  # type: ignore[return-value]

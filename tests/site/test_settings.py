@@ -64,13 +64,14 @@ def test_database_url_selects_postgresql():
     assert found["session_engine"] == "django.contrib.sessions.backends.db"
 
 
-def test_redis_url_caches_sessions_in_redis():
+def test_redis_url_keeps_sessions_in_the_database_and_a_degrading_cache():
+    """A Redis outage must not cost pages: sessions never go through Redis."""
     found = settings_in(
         DATABASE_URL="postgres://u:p@db.example:5432/parlour",
         REDIS_URL="redis://127.0.0.1:6379/0",
     )
-    assert found["cache"] == "django.core.cache.backends.redis.RedisCache"
-    assert found["session_engine"] == "django.contrib.sessions.backends.cached_db"
+    assert found["cache"] == "site_config.outages.DegradingRedisCache"
+    assert found["session_engine"] == "django.contrib.sessions.backends.db"
 
 
 def test_redis_url_selects_redis_layer_without_read_timeout():
