@@ -24,6 +24,7 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
 
+from site_config.text import clean_text
 from site_config.visitors.models import Guest
 
 SESSION_NAME_KEY = "display_name"
@@ -87,8 +88,7 @@ def normalise_name(raw: str) -> str:
 
 def validate_display_name(name: str) -> None:
     """Raise ValidationError unless `name` is a well-formed display name."""
-    if not name:
-        raise ValidationError("Enter a display name.", code="required")
+    clean_text(name, empty_message="Enter a display name.")
     if len(name) > NAME_MAX_LENGTH:
         raise ValidationError(
             f"Use at most {NAME_MAX_LENGTH} characters.", code="max_length"

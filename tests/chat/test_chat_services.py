@@ -89,7 +89,7 @@ def test_message_post_trims_persists_and_returns_the_wire_payload(make_room):
         ("", "Type a message"),
         (" \n\t ", "Type a message"),
         ("x" * 2001, "2000"),
-        ("nul \x00 byte", "Null characters are not allowed"),
+        ("nul \x00 byte", "Control characters are not allowed"),
     ],
 )
 def test_message_post_validates_the_body(make_room, body, error):
