@@ -1,4 +1,5 @@
-"""ASGI entry point: HTTP goes to Django, WebSockets through origin and auth checks.
+"""ASGI entry point: HTTP goes to Django, WebSockets through origin and auth checks
+(site_config/origins.py) to their routes (unknown paths are refused).
 
 Run with `daphne site_config.asgi:application`.
 """
@@ -13,9 +14,9 @@ django_asgi_app = get_asgi_application()
 
 from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
-from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 from django.conf import settings  # noqa: E402
 
+from site_config.origins import SameOriginValidator  # noqa: E402
 from site_config.routing import websocket_urlpatterns  # noqa: E402
 from site_config.sync_threads import ReusedSyncThreads  # noqa: E402
 
@@ -24,7 +25,7 @@ application = ProtocolTypeRouter(
         "http": ReusedSyncThreads(
             django_asgi_app, threads=settings.PARLOUR_HTTP_THREADS
         ),
-        "websocket": AllowedHostsOriginValidator(
+        "websocket": SameOriginValidator(
             AuthMiddlewareStack(URLRouter(websocket_urlpatterns))
         ),
     }

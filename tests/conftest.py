@@ -246,7 +246,7 @@ def communicator() -> Callable[..., Any]:
     from site_config.asgi import application
 
     def make(path: str, session_key: str | None = None, origin: bytes | None = None):
-        headers = [(b"origin", origin or b"http://localhost")]
+        headers = [(b"host", b"localhost"), (b"origin", origin or b"http://localhost")]
         if session_key:
             headers.append((b"cookie", f"sessionid={session_key}".encode()))
         return WebsocketCommunicator(application, path, headers=headers)
