@@ -320,3 +320,24 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
         f"REQUIRE_SERVICES={os.environ.get('REQUIRE_SERVICES', '')}",
         f"project root: {Path(__file__).resolve().parent.parent}",
     ]
+
+
+# --- logs -----------------------------------------------------------------------
+
+
+@pytest.fixture
+def no_tracebacks(caplog: pytest.LogCaptureFixture) -> Iterator[Any]:
+    """Fail the test if anything logged an error or a traceback meanwhile (bad
+    input must be answered, never crash)."""
+    import logging
+
+    caplog.set_level(logging.WARNING)
+    yield caplog
+    crashes = [
+        record
+        for record in caplog.get_records("call")
+        if record.exc_info or record.levelno >= logging.ERROR
+    ]
+    assert not crashes, "logged: " + "; ".join(
+        f"{record.name}: {record.getMessage()}" for record in crashes
+    )
