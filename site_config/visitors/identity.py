@@ -24,7 +24,7 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
 
-from site_config.text import clean_text
+from site_config.text import clean_text, refused_character
 from site_config.visitors.models import Guest
 
 SESSION_NAME_KEY = "display_name"
@@ -82,7 +82,12 @@ async def identity_from_scope(scope: dict[str, Any]) -> Identity:
 
 
 def normalise_name(raw: str) -> str:
-    """Collapse runs of spaces and trim: "  Ann   Lee " and "Ann Lee" are one name."""
+    """Collapse runs of spaces and trim: "  Ann   Lee " and "Ann Lee" are one name.
+
+    Text with a refused character is returned as it is, for validate_display_name
+    to refuse (some control characters, like U+0085, count as whitespace)."""
+    if refused_character(raw) is not None:
+        return raw
     return " ".join(raw.split())
 
 
