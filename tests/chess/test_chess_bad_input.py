@@ -17,29 +17,84 @@ pytestmark = pytest.mark.django_db(transaction=True)
 # Field errors and domain refusals of the game socket's client messages, sent by
 # White at the start (ply 0, White to move) unless the row says the spectator.
 BAD_COMMANDS = [
-    pytest.param("white", {"type": "move", "ply": 0}, "Missing field 'uci'", id="no-uci"),
-    pytest.param("white", {"type": "move", "uci": "e2e4"}, "Missing field 'ply'", id="no-ply"),
-    pytest.param("white", {"type": "move", "uci": 42, "ply": 0}, "wrong type", id="uci-int"),
-    pytest.param("white", {"type": "move", "uci": "e2e4", "ply": "0"}, "wrong type", id="ply-str"),
-    pytest.param("white", {"type": "move", "uci": "e2e4", "ply": None}, "wrong type", id="ply-null"),
-    pytest.param("white", {"type": "move", "uci": "e2e4", "ply": -1}, "Malformed", id="ply-negative"),
-    pytest.param("white", {"type": "move", "uci": "e2e4e2e4", "ply": 0}, "Malformed", id="uci-long"),
-    pytest.param("white", {"type": "move", "uci": "e2e5", "ply": 0}, "Illegal move", id="illegal-move"),
-    pytest.param("white", {"type": "move", "uci": "zz", "ply": 0}, "Illegal move", id="uci-garbage"),
-    pytest.param("white", {"type": "move", "uci": "e2e4", "ply": 7}, "Stale move", id="wrong-ply"),
-    pytest.param("black", {"type": "move", "uci": "e7e5", "ply": 0}, "not your turn", id="out-of-turn"),
-    pytest.param("watcher", {"type": "move", "uci": "e2e4", "ply": 0}, "Spectators", id="spectator-move"),
+    pytest.param(
+        "white", {"type": "move", "ply": 0}, "Missing field 'uci'", id="no-uci"
+    ),
+    pytest.param(
+        "white", {"type": "move", "uci": "e2e4"}, "Missing field 'ply'", id="no-ply"
+    ),
+    pytest.param(
+        "white", {"type": "move", "uci": 42, "ply": 0}, "wrong type", id="uci-int"
+    ),
+    pytest.param(
+        "white", {"type": "move", "uci": "e2e4", "ply": "0"}, "wrong type", id="ply-str"
+    ),
+    pytest.param(
+        "white",
+        {"type": "move", "uci": "e2e4", "ply": None},
+        "wrong type",
+        id="ply-null",
+    ),
+    pytest.param(
+        "white",
+        {"type": "move", "uci": "e2e4", "ply": -1},
+        "Malformed",
+        id="ply-negative",
+    ),
+    pytest.param(
+        "white",
+        {"type": "move", "uci": "e2e4e2e4", "ply": 0},
+        "Malformed",
+        id="uci-long",
+    ),
+    pytest.param(
+        "white",
+        {"type": "move", "uci": "e2e5", "ply": 0},
+        "Illegal move",
+        id="illegal-move",
+    ),
+    pytest.param(
+        "white",
+        {"type": "move", "uci": "zz", "ply": 0},
+        "Illegal move",
+        id="uci-garbage",
+    ),
+    pytest.param(
+        "white", {"type": "move", "uci": "e2e4", "ply": 7}, "Stale move", id="wrong-ply"
+    ),
+    pytest.param(
+        "black",
+        {"type": "move", "uci": "e7e5", "ply": 0},
+        "not your turn",
+        id="out-of-turn",
+    ),
+    pytest.param(
+        "watcher",
+        {"type": "move", "uci": "e2e4", "ply": 0},
+        "Spectators",
+        id="spectator-move",
+    ),
     pytest.param("watcher", {"type": "resign"}, "watching", id="spectator-resign"),
     pytest.param("watcher", {"type": "abort"}, "watching", id="spectator-abort"),
-    pytest.param("white", {"type": "draw_accept"}, "no draw offer", id="accept-no-offer"),
-    pytest.param("white", {"type": "draw_decline"}, "no draw offer", id="decline-no-offer"),
+    pytest.param(
+        "white", {"type": "draw_accept"}, "no draw offer", id="accept-no-offer"
+    ),
+    pytest.param(
+        "white", {"type": "draw_decline"}, "no draw offer", id="decline-no-offer"
+    ),
     pytest.param("white", {"type": "draw_claim"}, "", id="claim-no-draw"),
     pytest.param("white", {"type": "flag"}, "no clock", id="flag-untimed"),
-    pytest.param("white", {"type": "rematch"}, "when the game is over", id="rematch-active"),
-    pytest.param("white", {"type": "gone_claim", "outcome": "loss"}, "outcome", id="gone-outcome"),
-    pytest.param("white", {"type": "gone_claim", "outcome": 1}, "outcome", id="gone-outcome-int"),
+    pytest.param(
+        "white", {"type": "rematch"}, "when the game is over", id="rematch-active"
+    ),
+    pytest.param(
+        "white", {"type": "gone_claim", "outcome": "loss"}, "outcome", id="gone-outcome"
+    ),
+    pytest.param(
+        "white", {"type": "gone_claim", "outcome": 1}, "outcome", id="gone-outcome-int"
+    ),
     pytest.param("white", {"type": "gone_claim"}, "", id="gone-opponent-here"),
-]  # fmt: skip
+]
 
 
 @pytest.fixture
