@@ -213,7 +213,7 @@ class HubConsumer(AsyncWebsocketConsumer):
                 raise ProtocolError(f"Unknown message type: {kind[:40]!r}.")
             await handler(content)
         except ProtocolError as exc:
-            await self.send_error(str(exc))
+            await self.send_error(str(exc), **exc.extra)
         except Exception:
             # The socket stays open: one bad command must not cost the player the
             # connection (an uncaught exception would close it with 1011).
