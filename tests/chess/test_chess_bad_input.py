@@ -97,6 +97,10 @@ BAD_COMMANDS = [
 ]
 
 
+def all_present(presence: dict) -> bool:
+    return bool(presence["white"] and presence["black"] and presence["spectators"])
+
+
 @pytest.fixture
 async def game_trio(live_table, communicator, no_tracebacks):
     """White, Black and a spectator on one started game, their opening frames
@@ -108,9 +112,11 @@ async def game_trio(live_table, communicator, no_tracebacks):
         assert connected
         await receive_type(ws, "state")
         sockets[seat] = ws
-    for ws in sockets.values():  # presence frames of the others' arrivals
-        while await ws.receive_nothing(timeout=0.05) is False:
-            await ws.receive_json_from()
+    for ws in sockets.values():
+        # Up to the presence frame that counts all three (the spectator's
+        # arrival, the last), so no late presence frame is mistaken for a leak.
+        while not all_present(await receive_type(ws, "presence")):
+            pass
     yield sockets, live_table["game"]
     for ws in sockets.values():
         await ws.disconnect()
