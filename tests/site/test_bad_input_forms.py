@@ -271,3 +271,90 @@ def test_roulette_api_bad_bets(api_session, body, status, reason):
     assert not Bet.objects.exists()
     ok = client.post(f"{url}bets/", '{"spot": "red", "amount": 10}', content_type=JSON)
     assert ok.status_code == 201
+
+
+def table_state() -> tuple[int, int, list[int]]:
+    from roulette.models import Spin, Wallet
+
+    return (
+        Bet.objects.count(),
+        Spin.objects.count(),
+        list(Wallet.objects.values_list("bankroll", flat=True)),
+    )
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/roulette/spin/",
+        "/roulette/bets/undo/",
+        "/roulette/bets/clear/",
+        "/roulette/bets/rebet/",
+        "/roulette/bets/double/",
+        "/roulette/reset/",
+        "/roulette/wheel-type/",
+    ],
+)
+@pytest.mark.parametrize(
+    "version",
+    [None, "x", "-1", "\u200b", "1\x00", "999999999999999999999999"],
+    ids=["missing", "text", "negative", "invisible", "nul", "huge"],
+)
+def test_roulette_table_commands_refuse_bad_versions(form_client, path, version):
+    version_now = roulette_version(form_client)
+    before = table_state()
+    data = {"wheel": "european"} if path.endswith("wheel-type/") else {}
+    if version is not None:
+        data["version"] = version
+    response = form_client.post(path, data)
+    assert response.status_code in (302, 400)
+    assert table_state() == before
+    # The table still works: a bet, then a spin, with the page's version.
+    assert (
+        submit(form_client, FORMS["roulette-bet-spot"], "/roulette/bets/").status_code
+        == 302
+    )
+    assert roulette_version(form_client) != version_now
+
+
+@pytest.mark.parametrize(
+    "command", ["/roulette/spin/", "/roulette/bets/undo/", "/roulette/bets/rebet/"]
+)
+def test_roulette_commands_with_nothing_to_act_on_are_refused(form_client, command):
+    version = roulette_version(form_client)
+    before = table_state()
+    response = form_client.post(command, {"version": version})
+    assert response.status_code == 400
+    assert table_state() == before
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        {"colour": "purple"},
+        {"colour": "white\x00"},
+        {"colour": "\u200b"},
+        {},
+        {"colour": "white", "time_control": "custom", "base_minutes": "x"},
+        {"colour": "white", "time_control": "custom", "base_minutes": "0"},
+        {"colour": "white", "time_control": "custom"},
+        {"colour": "white", "time_control": "blitz-forever"},
+        {"colour": "white", "time_control": "custom", "base_minutes": 5,
+         "increment_seconds": "-1"},
+    ],
+)  # fmt: skip
+def test_chess_create_refuses_bad_fields(form_client, data):
+    named(form_client)
+    response = form_client.post("/chess/", data)
+    assert response.status_code in (200, 400)
+    assert not Game.objects.exists()
+    assert form_client.post("/chess/", {"colour": "white"}).status_code == 302
+
+
+def test_chess_join_refusals_are_messages_not_errors(form_client):
+    game = chess_game(form_client)  # Ann created it, Bob joined
+    for client in (form_client, named(Client(), "Cy")):
+        response = client.post(f"/chess/{game}/join/", follow=True)
+        assert response.status_code == 200
+        assert "You joined" not in response.content.decode()
+    assert form_client.post("/chess/nonexistent/join/").status_code == 404
