@@ -358,3 +358,42 @@ def test_chess_join_refusals_are_messages_not_errors(form_client):
         assert response.status_code == 200
         assert "You joined" not in response.content.decode()
     assert form_client.post("/chess/nonexistent/join/").status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("body", "status"),
+    [
+        pytest.param("{not json", 400, id="malformed-json"),
+        pytest.param("[1]", 400, id="array"),
+        pytest.param("[" * 5000, 400, id="deep-nesting"),
+        pytest.param('{"ply": 0}', 400, id="missing-uci"),
+        pytest.param('{"uci": "e2e4"}', 400, id="missing-ply"),
+        pytest.param('{"uci": "e2e4", "ply": true}', 400, id="ply-bool"),
+        pytest.param('{"uci": "\\ud800", "ply": 0}', 400, id="uci-surrogate"),
+        pytest.param('{"uci": "e2e4\\u0000", "ply": 0}', 400, id="uci-nul"),
+        pytest.param('{"uci": "\\u200b", "ply": 0}', 400, id="uci-invisible"),
+        pytest.param('{"uci": "e2e5", "ply": 0}', 400, id="illegal"),
+        pytest.param('{"uci": "e2e4", "ply": 4}', 400, id="stale"),
+        pytest.param(json.dumps({"uci": "e2e4", "pad": "x" * 3_000_000}), 413,
+                     id="oversized"),
+    ],
+)  # fmt: skip
+def test_chess_move_json_refusals(form_client, body, status):
+    game = chess_game(form_client)
+    url = f"/chess/{game}/move.json"
+    response = form_client.post(url, body, content_type="application/json")
+    assert response.status_code == status
+    assert response.json()["error"].strip()
+    assert Game.objects.get().ply == 0
+    ok = form_client.post(url, '{"uci": "e2e4", "ply": 0}', content_type=JSON)
+    assert ok.status_code == 200
+
+
+def test_chess_move_json_by_the_wrong_player_is_403(form_client):
+    game = chess_game(form_client)
+    for client in (named(Client(), "Cy"), Client()):  # a spectator, a stranger
+        response = client.post(
+            f"/chess/{game}/move.json", '{"uci": "e2e4", "ply": 0}', content_type=JSON
+        )
+        assert response.status_code == 403 and response.json()["error"]
+    assert Game.objects.get().ply == 0
