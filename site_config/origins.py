@@ -6,8 +6,9 @@ site can open a socket to this one with the visitor's cookies: the Origin is the
 only thing that tells the two apart. A handshake is admitted when its Origin is
 
 - the site's own origin as this request reached it: the scheme (`https` when the
-  handshake came over TLS, or when the proxy says so through
-  SECURE_PROXY_SSL_HEADER, i.e. `X-Forwarded-Proto`), and the `Host` header (or
+  proxy says so through SECURE_PROXY_SSL_HEADER, i.e. `X-Forwarded-Proto`, or the
+  scope's scheme is `wss`; daphne leaves the scheme out of socket scopes, so TLS
+  is the proxy's), and the `Host` header (or
   `X-Forwarded-Host` with USE_X_FORWARDED_HOST), which must be in ALLOWED_HOSTS,
   port included; or
 - one of CSRF_TRUSTED_ORIGINS (`DJANGO_CSRF_TRUSTED_ORIGINS`), the site's list of
