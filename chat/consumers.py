@@ -25,6 +25,7 @@ from site_config.realtime.events import publish
 from site_config.realtime.outages import log_failure
 from site_config.realtime.protocol import ProtocolError, require_field
 from site_config.realtime.tasks import spawn
+from site_config.text import refused_character
 from site_config.visitors.identity import Identity, identity_from_scope
 
 logger = logging.getLogger(__name__)
@@ -42,7 +43,7 @@ def client_id_clean(content: dict[str, Any]) -> str | None:
     if client_id is not None and not (
         isinstance(client_id, str)
         and 1 <= len(client_id) <= CLIENT_ID_MAX
-        and "\x00" not in client_id
+        and refused_character(client_id) is None
     ):
         raise ProtocolError(
             f"Field 'client_id' must be a string of 1 to {CLIENT_ID_MAX} characters."

@@ -8,14 +8,14 @@ chat hears of it through `chat.events.presence_changed`.
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Iterable, MutableMapping
 from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.core.validators import ProhibitNullCharactersValidator
-from django.db import IntegrityError, transaction
+from django.db import DatabaseError, IntegrityError, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
@@ -23,21 +23,25 @@ from chat import conf
 from chat.events import MessageDeleted, MessagePosted, RoomClosed
 from chat.models import ROOM_NAME_MAX, Message, Room, room_group
 from site_config.realtime.events import publish_on_commit
+from site_config.text import clean_text
 from site_config.visitors.identity import Identity
 
+logger = logging.getLogger(__name__)
+
 SLUG_MAX = 50
+# What a draft that passed validation but that the database refused is told.
+NOT_STORED = "This message could not be stored."
 
 
 def room_name_clean(name: str) -> str:
-    """Collapse whitespace and check the length (1..40 characters)."""
-    name = " ".join(name.split())
-    if not name:
-        raise ValidationError("Enter a room name.", code="required")
-    if len(name) > ROOM_NAME_MAX:
-        raise ValidationError(
-            f"Use at most {ROOM_NAME_MAX} characters.", code="max_length"
-        )
-    return name
+    """Collapse whitespace and check the text (site_config.text) and the length
+    (1..40 characters)."""
+    return clean_text(
+        name,
+        empty_message="Enter a room name.",
+        max_length=ROOM_NAME_MAX,
+        too_long_message=f"Use at most {ROOM_NAME_MAX} characters.",
+    )
 
 
 def _unique_slug(name: str) -> str:
@@ -86,13 +90,11 @@ def room_close(*, room_id: int) -> bool:
 
 
 def message_body_clean(body: str) -> str:
-    """Trim and check the length: 1..CHAT_BODY_MAX characters, and no NUL (which
-    PostgreSQL cannot store: it would fail the whole batch)."""
-    ProhibitNullCharactersValidator()(body)
-    body = body.strip()
+    """Trim and check the text: no control characters but line breaks and tabs, no
+    lone surrogates (neither can be stored everywhere: one such message would
+    fail its whole batch), something visible, 1..CHAT_BODY_MAX characters."""
     limit = conf.get_int("CHAT_BODY_MAX")
-    if not body:
-        raise ValidationError("Type a message first.", code="required")
+    body = clean_text(body, empty_message="Type a message first.", multiline=True)
     if len(body) > limit:
         raise ValidationError(
             f"Messages are limited to {limit} characters (this one has {len(body)}).",
@@ -200,9 +202,11 @@ def message_post_batch(*, drafts: list[MessageDraft]) -> list[PostResult]:
                 body=body,
                 client_id=draft.client_id,
             )
-        stored = _messages_store(rows)
+        stored, refused = _messages_store(rows)
     for index, message in stored.items():
         results[index] = MessagePosted.of(message).payload()
+    for index, error in refused.items():
+        results[index] = error
     # Every draft now has its payload or its error.
     return [result for result in results if result is not None]
 
@@ -227,26 +231,33 @@ def _messages_originals(rows: Iterable[Message]) -> dict[ClientKey, Message]:
     }
 
 
-def _messages_store(rows: dict[int, Message]) -> dict[int, Message]:
+def _messages_store(
+    rows: dict[int, Message],
+) -> tuple[dict[int, Message], dict[int, ValidationError]]:
     """Insert `rows` (by draft index) but those whose client id key is stored
     already, or earlier in `rows`: those map to the original. Publishes the new
-    ones on commit. Runs inside the batch's transaction, rooms locked."""
+    ones on commit. Runs inside the batch's transaction, rooms locked.
+
+    Returns the stored (or original) message per index, and the error of each row
+    the database refused: when the batch insert fails, the rows are inserted one by
+    one, so a row the database cannot take costs only its own sender.
+    """
     originals = _messages_originals(rows.values())
     while True:
         stored: dict[int, Message] = {}
-        new: list[Message] = []
+        new: dict[int, Message] = {}
         for index, row in rows.items():
             key = _client_key(row)
             original = originals.get(key) if key is not None else None
             if original is None:
-                new.append(row)
+                new[index] = row
                 if key is not None:  # a repeat later in this batch
                     originals[key] = row
             stored[index] = original or row
         try:
             if new:
                 with transaction.atomic():  # a savepoint: a conflict spares the rest
-                    Message.objects.bulk_create(new)
+                    Message.objects.bulk_create(list(new.values()))
         except IntegrityError:
             # The room lock already serialises this function's writers, so this
             # is a backstop: another writer stored one of these client ids since
@@ -257,9 +268,41 @@ def _messages_store(rows: dict[int, Message]) -> dict[int, Message]:
             if originals.keys() <= known:
                 raise
             continue
-        for message in new:
-            publish_on_commit(room_group(message.room_id), MessagePosted.of(message))
-        return stored
+        except (DatabaseError, ValueError) as exc:
+            # A row the driver or the database cannot take (validation should
+            # have refused it; this keeps its batch-mates from paying for it).
+            # ValueError: psycopg refuses NUL, and every driver lone surrogates,
+            # before anything reaches the server.
+            logger.warning(
+                "chat: a batch of %d messages failed (%s); storing them one by one",
+                len(new),
+                type(exc).__name__,
+            )
+            refused = _messages_store_each(new)
+            for index in refused:
+                del stored[index]
+        else:
+            refused = {}
+        for index, message in new.items():
+            if index not in refused:
+                publish_on_commit(
+                    room_group(message.room_id), MessagePosted.of(message)
+                )
+        return stored, refused
+
+
+def _messages_store_each(rows: dict[int, Message]) -> dict[int, ValidationError]:
+    """Insert `rows` one savepoint each; the error of each row that failed."""
+    refused: dict[int, ValidationError] = {}
+    for index, row in rows.items():
+        row.pk = None  # whatever the failed batch insert left behind
+        try:
+            with transaction.atomic():
+                row.save(force_insert=True)
+        except (DatabaseError, ValueError) as exc:
+            logger.warning("chat: refused a message (%s)", type(exc).__name__)
+            refused[index] = ValidationError(NOT_STORED, code="not_stored")
+    return refused
 
 
 def message_post(

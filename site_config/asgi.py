@@ -1,4 +1,5 @@
-"""ASGI entry point: HTTP goes to Django, WebSockets through origin and auth checks.
+"""ASGI entry point: HTTP goes to Django, WebSockets through origin and auth checks
+(site_config/origins.py) to their routes (unknown paths are refused).
 
 Run with `daphne site_config.asgi:application`.
 """
@@ -13,10 +14,10 @@ django_asgi_app = get_asgi_application()
 
 from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
-from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 from django.conf import settings  # noqa: E402
 
 from site_config.hosts import HostHeaderValidator  # noqa: E402
+from site_config.origins import SameOriginValidator  # noqa: E402
 from site_config.realtime.outages import TryAgainOnFailure  # noqa: E402
 from site_config.routing import websocket_urlpatterns  # noqa: E402
 from site_config.sync_threads import ReusedSyncThreads  # noqa: E402
@@ -30,7 +31,7 @@ application = ProtocolTypeRouter(
         # database down) closes it with 4503 "try again", not an HTTP 500.
         "websocket": TryAgainOnFailure(
             HostHeaderValidator(
-                AllowedHostsOriginValidator(
+                SameOriginValidator(
                     AuthMiddlewareStack(URLRouter(websocket_urlpatterns))
                 )
             )

@@ -252,7 +252,7 @@ def communicator() -> Callable[..., Any]:
     from site_config.asgi import application
 
     def make(path: str, session_key: str | None = None, origin: bytes | None = None):
-        headers = [(b"origin", origin or b"http://localhost")]
+        headers = [(b"host", b"localhost"), (b"origin", origin or b"http://localhost")]
         if session_key:
             headers.append((b"cookie", f"sessionid={session_key}".encode()))
         return WebsocketCommunicator(application, path, headers=headers)
@@ -327,3 +327,24 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
         f"REQUIRE_SERVICES={os.environ.get('REQUIRE_SERVICES', '')}",
         f"project root: {Path(__file__).resolve().parent.parent}",
     ]
+
+
+# --- logs -----------------------------------------------------------------------
+
+
+@pytest.fixture
+def no_tracebacks(caplog: pytest.LogCaptureFixture) -> Iterator[Any]:
+    """Fail the test if anything logged an error or a traceback meanwhile (bad
+    input must be answered, never crash)."""
+    import logging
+
+    caplog.set_level(logging.WARNING)
+    yield caplog
+    crashes = [
+        record
+        for record in caplog.get_records("call")
+        if record.exc_info or record.levelno >= logging.ERROR
+    ]
+    assert not crashes, "logged: " + "; ".join(
+        f"{record.name}: {record.getMessage()}" for record in crashes
+    )

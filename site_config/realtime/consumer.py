@@ -25,6 +25,7 @@ from site_config.realtime.transports import (
     max_backlog_bytes,
     transport_for,
 )
+from site_config.text import printable
 
 logger = logging.getLogger(__name__)
 
@@ -167,7 +168,13 @@ class HubConsumer(AsyncWebsocketConsumer):
         self.push_frame(encode(payload))
 
     async def send_error(self, message: str, **extra: Any) -> None:
-        await self.send_json({"type": "error", "message": message, **extra})
+        """An error frame to this socket. Reasons may quote client input, so text
+        that cannot be encoded (lone surrogates) is replaced, never raised on."""
+        safe = {
+            name: printable(value) if isinstance(value, str) else value
+            for name, value in extra.items()
+        }
+        await self.send_json({"type": "error", "message": printable(message), **safe})
 
     async def close(self, code: int | None = None, reason: str | None = None) -> None:
         if self.transport is not None:
@@ -215,7 +222,7 @@ class HubConsumer(AsyncWebsocketConsumer):
                 raise ProtocolError(f"Unknown message type: {kind[:40]!r}.")
             await handler(content)
         except ProtocolError as exc:
-            await self.send_error(str(exc))
+            await self.send_error(str(exc), **exc.extra)
         except Exception as error:
             # The socket stays open: one bad command must not cost the player the
             # connection (an uncaught exception would close it with 1011).

@@ -11,7 +11,14 @@ from django.conf import settings
 
 
 class ProtocolError(Exception):
-    """Bad client input: answered with an error frame, the connection stays open."""
+    """Bad client input: answered with an error frame, the connection stays open.
+
+    `extra` fields go into the error frame too (e.g. the refused message's
+    `client_id`, so a client with several messages in flight knows which one)."""
+
+    def __init__(self, message: str, **extra: Any) -> None:
+        super().__init__(message)
+        self.extra = extra
 
 
 def encode(payload: dict[str, Any]) -> str:
@@ -75,8 +82,12 @@ def parse_frame(text_data: str | None) -> dict[str, Any]:
         try:
             encode(content).encode()
         except UnicodeEncodeError:
+            client_id = content.get("client_id")
+            extra = {}
+            if isinstance(client_id, str) and client_id.isprintable():
+                extra["client_id"] = client_id  # printable: no surrogates in it
             raise ProtocolError(
-                "Text must be valid Unicode (no lone surrogates)."
+                "Text must be valid Unicode (no lone surrogates).", **extra
             ) from None
     return content
 

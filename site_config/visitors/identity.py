@@ -37,6 +37,7 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
 
+from site_config.text import clean_text, refused_character
 from site_config.visitors.models import VISITOR_ID_LENGTH, AccountVisitor, Guest
 
 SESSION_NAME_KEY = "display_name"
@@ -197,14 +198,18 @@ def _link_and_save(session: Any, user: Any) -> None:
 
 
 def normalise_name(raw: str) -> str:
-    """Collapse runs of spaces and trim: "  Ann   Lee " and "Ann Lee" are one name."""
+    """Collapse runs of spaces and trim: "  Ann   Lee " and "Ann Lee" are one name.
+
+    Text with a refused character is returned as it is, for validate_display_name
+    to refuse (some control characters, like U+0085, count as whitespace)."""
+    if refused_character(raw) is not None:
+        return raw
     return " ".join(raw.split())
 
 
 def validate_display_name(name: str) -> None:
     """Raise ValidationError unless `name` is a well-formed display name."""
-    if not name:
-        raise ValidationError("Enter a display name.", code="required")
+    clean_text(name, empty_message="Enter a display name.")
     if len(name) > NAME_MAX_LENGTH:
         raise ValidationError(
             f"Use at most {NAME_MAX_LENGTH} characters.", code="max_length"

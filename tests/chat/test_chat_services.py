@@ -89,7 +89,7 @@ def test_message_post_trims_persists_and_returns_the_wire_payload(make_room):
         ("", "Type a message"),
         (" \n\t ", "Type a message"),
         ("x" * 2001, "2000"),
-        ("nul \x00 byte", "Null characters are not allowed"),
+        ("nul \x00 byte", "Control characters are not allowed"),
     ],
 )
 def test_message_post_validates_the_body(make_room, body, error):
@@ -422,3 +422,36 @@ def test_session_post_is_flood_controlled_and_books_only_stored_posts(
     assert Message.objects.count() == 2
     post(session=session, room_id=room.pk, identity=ANN, body="later", now=105.0)
     assert session[services.SESSION_FLOOD_KEY] == [101.0, 105.0]
+
+
+def test_a_row_the_database_refuses_costs_only_its_own_sender(
+    make_room, published, monkeypatch, no_tracebacks
+):
+    """Defence in depth behind the text check: if a body the database cannot store
+    ever passes validation, its batch is retried one message at a time, so the
+    other senders' messages are stored and published. A lone surrogate fails every
+    driver; NUL fails PostgreSQL's (the scaled leg runs this on PostgreSQL)."""
+    from django.db import connection
+
+    monkeypatch.setattr(
+        services, "_draft_checked", lambda draft: draft.body
+    )  # as if validation had missed these
+    room = make_room()
+    cid = Identity("session-cid", "Cid")
+    bad_bodies = ["broken \ud800"]
+    if connection.vendor == "postgresql":
+        bad_bodies.append("nul \x00 byte")
+    for bad in bad_bodies:
+        Message.objects.all().delete()
+        drafts = [
+            services.MessageDraft(room_id=room.pk, identity=ANN, body="before"),
+            services.MessageDraft(room_id=room.pk, identity=BOB, body=bad),
+            services.MessageDraft(room_id=room.pk, identity=cid, body="after"),
+        ]
+        with published() as sent:
+            results = services.message_post_batch(drafts=drafts)
+        assert results[0]["body"] == "before" and results[2]["body"] == "after"
+        assert results[1].messages == [services.NOT_STORED]
+        stored = Message.objects.order_by("pk").values_list("author", "body")
+        assert list(stored) == [("Ann", "before"), ("Cid", "after")]
+        assert [payload["body"] for _, _, payload in sent] == ["before", "after"]
