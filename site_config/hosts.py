@@ -5,16 +5,11 @@ socket handshake never calls it, so a bad Host is refused here, the same way.
 """
 
 import logging
-from collections.abc import Awaitable, Callable, MutableMapping
-from typing import Any
 
 from django.core.exceptions import DisallowedHost
 from django.http import HttpRequest
 
-Scope = MutableMapping[str, Any]
-Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
-Send = Callable[[MutableMapping[str, Any]], Awaitable[None]]
-ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+from site_config.realtime.protocol import ASGIApp, Receive, Scope, Send
 
 # The logger Django reports a bad HTTP Host on, so both kinds read alike.
 security_logger = logging.getLogger("django.security.DisallowedHost")

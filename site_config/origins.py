@@ -28,18 +28,20 @@ from channels.security.websocket import WebsocketDenier
 from django.conf import settings
 from django.http.request import split_domain_port, validate_host
 
+from site_config.realtime.protocol import ASGIApp, Receive, Scope, Send
+
 DEFAULT_PORTS = {"http": 80, "https": 443}
 DEBUG_HOSTS = [".localhost", "127.0.0.1", "[::1]"]  # Django's own DEBUG default
 
 
-def _header(scope: dict[str, Any], name: bytes) -> str | None:
+def _header(scope: Scope, name: bytes) -> str | None:
     for key, value in scope.get("headers", ()):
         if key == name:
             return bytes(value).decode("latin-1")
     return None
 
 
-def handshake_is_secure(scope: dict[str, Any]) -> bool:
+def handshake_is_secure(scope: Scope) -> bool:
     """HttpRequest.is_secure() for a WebSocket scope."""
     if settings.SECURE_PROXY_SSL_HEADER:
         meta_name, secure_value = settings.SECURE_PROXY_SSL_HEADER
@@ -50,7 +52,7 @@ def handshake_is_secure(scope: dict[str, Any]) -> bool:
     return scope.get("scheme") in ("wss", "https")
 
 
-def handshake_host(scope: dict[str, Any]) -> str | None:
+def handshake_host(scope: Scope) -> str | None:
     """HttpRequest.get_host() for a WebSocket scope: None when missing or not in
     ALLOWED_HOSTS."""
     host = None
@@ -93,7 +95,7 @@ def _trusted(origin: tuple[str, str, int], pattern: str) -> bool:
     return host == trusted[1] or (wildcard and host.endswith("." + trusted[1]))
 
 
-def origin_allowed(scope: dict[str, Any]) -> bool:
+def origin_allowed(scope: Scope) -> bool:
     """True when the handshake's Origin is the site's own or a trusted one."""
     raw = _header(scope, b"origin")
     origin = _origin_parts(raw) if raw else None
@@ -111,10 +113,10 @@ class SameOriginValidator:
     """ASGI middleware: refuse (HTTP 403, before accept) a WebSocket handshake
     whose Origin is not the site's own or a trusted one."""
 
-    def __init__(self, application: Any) -> None:
+    def __init__(self, application: ASGIApp) -> None:
         self.application = application
 
-    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> Any:
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if origin_allowed(scope):
             return await self.application(scope, receive, send)
         return await WebsocketDenier()(scope, receive, send)

@@ -9,7 +9,6 @@ client reconnects with backoff and catches up once the service is back
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
 from django.db import InterfaceError, OperationalError
@@ -17,7 +16,7 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from site_config.realtime.hub import LayerUnavailable
-from site_config.realtime.protocol import encode
+from site_config.realtime.protocol import ASGIApp, Receive, Scope, Send, encode
 
 logger = logging.getLogger(__name__)
 
@@ -56,12 +55,6 @@ def log_failure(log: logging.Logger, message: str, error: BaseException) -> None
         log.warning("%s (%s)", message, describe(error))
     else:
         log.error(message, exc_info=error)
-
-
-Scope = MutableMapping[str, Any]
-Receive = Callable[[], Awaitable[dict[str, Any]]]
-Send = Callable[[dict[str, Any]], Awaitable[None]]
-ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 
 class TryAgainOnFailure:

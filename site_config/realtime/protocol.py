@@ -5,9 +5,16 @@ from __future__ import annotations
 
 import json
 import struct
+from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
 from django.conf import settings
+
+# The ASGI callables of the socket middleware (asgi.py's stack).
+Scope = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[dict[str, Any]]]
+Send = Callable[[dict[str, Any]], Awaitable[None]]
+ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 
 class ProtocolError(Exception):
