@@ -21,7 +21,6 @@ send one, and other clients (bench/, scripts) send the site's.
 
 from __future__ import annotations
 
-from typing import Any
 from urllib.parse import urlsplit
 
 from channels.security.websocket import WebsocketDenier
