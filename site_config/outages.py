@@ -6,7 +6,7 @@
   or `{"error": ...}` for the JSON API, with Retry-After, and one log line.
 - Known outage errors from libraries' background tasks log one line, not a
   traceback a second (`OutageTracebackFilter`).
-See docs/operations-faults.md.
+See docs/outages.md.
 """
 
 from __future__ import annotations

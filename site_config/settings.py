@@ -400,7 +400,7 @@ RATELIMIT_IP_META_KEY = "site_config.visitors.ratelimits.client_ip"
 # A cache that answers "nothing" instead of raising also lets requests through.
 RATELIMIT_FAIL_OPEN = True
 
-# --- Outages (docs/operations-faults.md) -----------------------------------------
+# --- Outages (docs/outages.md) -----------------------------------------
 # Sessions never depend on Redis: in the scaled mode they are read from the
 # database (one indexed primary-key read per request that uses the session), so a
 # Redis outage costs live updates, not pages (docs/adr/0009-database-sessions.md).
