@@ -4,12 +4,16 @@ Django checks `Host` against ALLOWED_HOSTS for HTTP requests only (`get_host()`)
 socket handshake never calls it, so a bad Host is refused here, the same way.
 """
 
+from __future__ import annotations
+
 import logging
+from typing import TYPE_CHECKING
 
 from django.core.exceptions import DisallowedHost
 from django.http import HttpRequest
 
-from site_config.realtime.protocol import ASGIApp, Receive, Scope, Send
+if TYPE_CHECKING:  # settings' LOGGING imports this module: keep it light
+    from site_config.realtime.protocol import ASGIApp, Receive, Scope, Send
 
 # The logger Django reports a bad HTTP Host on, so both kinds read alike.
 security_logger = logging.getLogger("django.security.DisallowedHost")

@@ -424,6 +424,6 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
 # probe comes back. 0: only a failed publish detects an outage.
 PARLOUR_LAYER_PROBE_SECONDS = float(os.environ.get("PARLOUR_LAYER_PROBE_SECONDS") or 2)
 # channels_redis logs a traceback every second while Redis is down; one line each.
-LOGGING["filters"] = {"outage": {"()": "site_config.outages.OutageTracebackFilter"}}
+LOGGING["filters"]["outage"] = {"()": "site_config.outages.OutageTracebackFilter"}
 for _handler in LOGGING["handlers"].values():
     _handler.setdefault("filters", []).append("outage")
