@@ -17,7 +17,7 @@ from django.test import Client
 
 from chat.models import Message, Room
 from chess.models import Game
-from roulette.models import Bet
+from roulette.models import Bet, Wallet
 from site_config.visitors.models import Guest
 from tests.bad_input import BAD_TEXT
 
@@ -274,13 +274,25 @@ def test_roulette_api_bad_bets(api_session, body, status, reason):
 
 
 def table_state() -> tuple[int, int, list[int]]:
-    from roulette.models import Spin, Wallet
+    from roulette.models import Spin
 
     return (
         Bet.objects.count(),
         Spin.objects.count(),
         list(Wallet.objects.values_list("bankroll", flat=True)),
     )
+
+
+def wallet_open(client: Client) -> None:
+    """A visitor's first table action opens their wallet, refused or not: open it
+    (a bet, then clear the table) so that only what a refused command itself
+    changed would show."""
+    submit(client, FORMS["roulette-bet-spot"], "/roulette/bets/")
+    response = client.post(
+        "/roulette/bets/clear/", {"version": roulette_version(client)}
+    )
+    assert response.status_code == 302
+    assert not Bet.objects.exists() and Wallet.objects.count() == 1
 
 
 @pytest.mark.parametrize(
@@ -301,6 +313,7 @@ def table_state() -> tuple[int, int, list[int]]:
     ids=["missing", "text", "negative", "invisible", "nul", "huge"],
 )
 def test_roulette_table_commands_refuse_bad_versions(form_client, path, version):
+    wallet_open(form_client)
     version_now = roulette_version(form_client)
     before = table_state()
     data = {"wheel": "european"} if path.endswith("wheel-type/") else {}
@@ -321,6 +334,7 @@ def test_roulette_table_commands_refuse_bad_versions(form_client, path, version)
     "command", ["/roulette/spin/", "/roulette/bets/undo/", "/roulette/bets/rebet/"]
 )
 def test_roulette_commands_with_nothing_to_act_on_are_refused(form_client, command):
+    wallet_open(form_client)
     version = roulette_version(form_client)
     before = table_state()
     response = form_client.post(command, {"version": version})
